@@ -1,0 +1,57 @@
+#pragma once
+// Observers: the one extension point of a run. The executor hands every tensor a node produces to
+// the observer in execution order. Statistics, NaN tracking, dumping, histograms and images are
+// all observers.
+//
+//   struct PrintShapes : layerscope::Observer {
+//     layerscope::ObserverAction on_value(const layerscope::Value& value,
+//                                         const layerscope::Tensor& tensor,
+//                                         const layerscope::RunContext&) override {
+//       std::cout << value.name << " " << layerscope::shape_string(tensor.shape()) << "\n";
+//       return layerscope::ObserverAction::Continue;
+//     }
+//   };
+#include <layerscope/graph.h>
+#include <layerscope/tensor.h>
+
+#include <memory>
+#include <vector>
+
+namespace layerscope {
+
+struct RunContext {
+  const Graph& graph;
+  const Node& node;     // the node that produced the tensor
+  int node_index;       // position of `node` in execution order
+  double node_seconds;  // wall time of the node's kernel
+};
+
+enum class ObserverAction { Continue, Stop };
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // Asked once per node before the run starts. Nodes no observer wants are not handed over, so
+  // they cost nothing beyond running.
+  virtual bool wants(const Graph& graph, const Node& node) { return true; }
+  // Sees one output of a wanted node. The tensor is contiguous on the host; copy the handle to keep
+  // it beyond the call. Returning Stop ends the run after this node.
+  virtual ObserverAction on_value(const Value& value, const Tensor& tensor,
+                                  const RunContext& context) = 0;
+};
+
+// Fans one run out to several observers; a node is handed over if any of them wants it, and each
+// observer sees only the nodes it wants.
+class ObserverList : public Observer {
+ public:
+  void add(Observer* observer) { observers_.push_back(observer); }
+  bool wants(const Graph& graph, const Node& node) override;
+  ObserverAction on_value(const Value& value, const Tensor& tensor,
+                          const RunContext& context) override;
+
+ private:
+  std::vector<Observer*> observers_;
+  std::vector<std::vector<bool>> wanted_;  // [observer][node index], filled by wants()
+};
+
+}  // namespace layerscope

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything layerscope needs to build and test on Debian 12: Debian packages, and
+# ONNX Runtime from npm (the tests' reference oracle). Safe to run again; skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build git pkg-config
+  libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libjpeg62-turbo-dev
+  libcli11-dev nlohmann-json3-dev libgraphviz-dev libonnx-testdata
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil
+  hyperfine time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js may come from elsewhere than Debian (with its own npm): only ask apt when it is absent.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime for Node.js: its Linux x64 CPU library ships inside the package; the install
+# script only fetches GPU extras, so it is skipped.
+if [ ! -d tests/oracle/node_modules/onnxruntime-node ]; then
+  (cd tests/oracle && npm ci --ignore-scripts --no-audit --no-fund)
+fi

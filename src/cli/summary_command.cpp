@@ -1,0 +1,128 @@
+// layerscope summary MODEL: the model's layers, shapes, parameters and MACs, without running it.
+#include "cli/commands.h"
+#include "cli/table.h"
+
+#include <layerscope/onnx.h>
+#include <layerscope/summary.h>
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace layerscope::cli {
+namespace {
+
+struct SummaryOptions {
+  std::string model;
+  bool json = false;
+};
+
+std::string shapes_text(const NodeSummary& node) {
+  std::string text;
+  for (const auto& shape : node.shapes)
+    text += (text.empty() ? "" : " ") + static_shape_string(shape);
+  return text;
+}
+
+nlohmann::json shape_json(const std::optional<StaticShape>& shape) {
+  if (!shape) return nullptr;
+  nlohmann::json dims = nlohmann::json::array();
+  for (const Dim& d : *shape) {
+    if (d.known())
+      dims.push_back(d.value);
+    else if (!d.symbol.empty())
+      dims.push_back(d.symbol);
+    else
+      dims.push_back(nullptr);
+  }
+  return dims;
+}
+
+nlohmann::json values_json(const Graph& graph, const std::vector<int>& values) {
+  nlohmann::json list = nlohmann::json::array();
+  for (int v : values)
+    list.push_back({{"name", graph.values[v].name},
+                    {"dtype", dtype_name(graph.values[v].dtype)},
+                    {"shape", shape_json(graph.values[v].shape)}});
+  return list;
+}
+
+int run_summary(const SummaryOptions& options) {
+  const Model model = load_onnx(options.model);
+  const ModelSummary summary = summarize(model);
+  const Graph& graph = model.graph;
+  if (options.json) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const NodeSummary& n : summary.nodes) {
+      nlohmann::json outputs = nlohmann::json::array();
+      for (std::size_t i = 0; i < n.outputs.size(); ++i)
+        outputs.push_back({{"name", n.outputs[i]},
+                           {"dtype", dtype_name(n.dtypes[i])},
+                           {"shape", shape_json(n.shapes[i])}});
+      nodes.push_back({{"name", n.name},
+                       {"op", n.op},
+                       {"scope", n.scope},
+                       {"outputs", outputs},
+                       {"parameters", n.parameters},
+                       {"macs", n.macs ? nlohmann::json(*n.macs) : nlohmann::json(nullptr)}});
+    }
+    nlohmann::json opsets = nlohmann::json::object();
+    for (const auto& [domain, version] : graph.opsets)
+      opsets[domain.empty() ? "ai.onnx" : domain] = version;
+    const nlohmann::json out = {{"model", model.path},
+                                {"producer", model.producer_name + " " + model.producer_version},
+                                {"ir_version", model.ir_version},
+                                {"opsets", opsets},
+                                {"inputs", values_json(graph, graph.inputs)},
+                                {"outputs", values_json(graph, graph.outputs)},
+                                {"nodes", nodes},
+                                {"total_parameters", summary.total_parameters},
+                                {"parameter_bytes", summary.parameter_bytes},
+                                {"total_macs", summary.total_macs}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "Model: " << model.path << " (ONNX IR " << model.ir_version << ", opset "
+            << graph.opsets.at("") << ", from " << model.producer_name << " "
+            << model.producer_version << ")\n";
+  for (int v : graph.inputs)
+    std::cout << "Input:  " << graph.values[v].name << " " << dtype_name(graph.values[v].dtype)
+              << " " << static_shape_string(graph.values[v].shape) << "\n";
+  for (int v : graph.outputs)
+    std::cout << "Output: " << graph.values[v].name << " " << dtype_name(graph.values[v].dtype)
+              << " " << static_shape_string(graph.values[v].shape) << "\n";
+  std::cout << "\n";
+  Table table({"#", "node", "op", "output shape", "params", "MACs"});
+  for (std::size_t i = 0; i < summary.nodes.size(); ++i) {
+    const NodeSummary& n = summary.nodes[i];
+    table.add_row({std::to_string(i), n.name, n.op, shapes_text(n),
+                   n.parameters ? format_count(n.parameters) : "",
+                   n.macs ? format_count(*n.macs) : ""});
+  }
+  table.print(std::cout);
+  std::cout << "\nNodes: " << summary.nodes.size()
+            << "\nParameters: " << format_count(summary.total_parameters) << " ("
+            << format_number(summary.parameter_bytes / 1048576.0) << " MiB)"
+            << "\nMACs: " << format_count(summary.total_macs)
+            << (summary.nodes_without_macs
+                    ? " (" + std::to_string(summary.nodes_without_macs) +
+                          " Conv/Gemm/MatMul nodes with unknown shapes not counted)"
+                    : "")
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Command add_summary_command(CLI::App& app) {
+  auto options = std::make_shared<SummaryOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "summary", "List every layer with its output shapes, parameters and MACs (nothing runs)");
+  sub->add_option("model", options->model, "ONNX model file")->required();
+  sub->add_flag("--json", options->json, "Print JSON instead of a table");
+  sub->footer("Example:\n  layerscope summary models/digits_cnn.onnx --json");
+  return {sub, [options] { return run_summary(*options); }};
+}
+
+}  // namespace layerscope::cli

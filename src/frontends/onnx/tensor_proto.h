@@ -1,0 +1,14 @@
+#pragma once
+// ONNX TensorProto <-> layerscope::Tensor.
+#include <layerscope/tensor.h>
+
+#include <onnx/onnx_pb.h>
+
+#include <string>
+
+namespace layerscope::onnx_frontend {
+
+// Converts a tensor whose data is inline (raw_data or typed fields). `where` names it in errors.
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& where);
+
+}  // namespace layerscope::onnx_frontend

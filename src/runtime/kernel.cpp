@@ -1,0 +1,42 @@
+#include "runtime/kernel.h"
+
+#include "runtime/tensor_bridge.h"
+
+namespace layerscope::runtime {
+
+at::Tensor KernelInit::constant_input(std::size_t i) const {
+  if (!has_input(i)) return {};
+  const Value& value = graph.values[node.inputs[i]];
+  if (value.kind == ValueKind::Initializer) return to_aten(value.data, where());
+  // A Constant node's output is as constant as an initializer (torch.onnx emits many).
+  if (value.producer >= 0) {
+    const Node& producer = graph.nodes[value.producer];
+    if (producer.op_type == "Constant" && producer.domain.empty())
+      if (const Attribute* a = producer.find_attribute("value"))
+        if (a->kind == Attribute::Kind::Tensor) return to_aten(a->t, where());
+  }
+  return {};
+}
+
+std::string KernelInit::where() const { return "node '" + node.name + "' (" + node.op_type + ")"; }
+
+std::vector<int64_t> to_int64_vector(const at::Tensor& t) {
+  const at::Tensor flat = t.to(at::kLong).contiguous().reshape({-1});
+  const int64_t* p = flat.data_ptr<int64_t>();
+  return std::vector<int64_t>(p, p + flat.numel());
+}
+
+int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& where) {
+  const int64_t normalized = axis < 0 ? axis + rank : axis;
+  if (normalized < 0 || normalized >= std::max<int64_t>(rank, 1))
+    throw Error(where + ": axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(rank) + "; expected " + std::to_string(-rank) + ".." +
+                std::to_string(rank - 1));
+  return normalized;
+}
+
+void fail(const KernelInit& init, const std::string& message) {
+  throw Error(init.where() + ": " + message);
+}
+
+}  // namespace layerscope::runtime

@@ -1,0 +1,270 @@
+"""End-to-end tests of the layerscope command line, run by CTest with Debian's python3.
+
+LAYERSCOPE is the binary under test, LAYERSCOPE_SOURCE_DIR the repository (for models/).
+Small models are built here with onnx.helper; outputs are read back with numpy.
+"""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+BINARY = os.environ.get("LAYERSCOPE", "layerscope")
+SOURCE = os.environ.get("LAYERSCOPE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+MODELS = os.path.join(SOURCE, "models")
+DIGITS = os.path.join(MODELS, "digits_cnn.onnx")
+DIGIT_NPY = os.path.join(MODELS, "digits", "digit_00_label_0.npy")
+DIGIT_PNG = os.path.join(MODELS, "digits", "digit_00_label_0.png")
+
+
+def layerscope(*args, env=None):
+    merged = dict(os.environ, **(env or {}))
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, env=merged, timeout=300)
+
+
+def save_model(folder, name, nodes, inputs, outputs, initializers=(), opset=13, extra_opsets=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(initializers))
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 8
+    path = os.path.join(folder, name + ".onnx")
+    onnx.save(model, path)
+    return path
+
+
+class CliTestCase(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def assertFailsClearly(self, result, *fragments):
+        """A clear one-line error, a non-zero exit, and no crash."""
+        self.assertGreater(result.returncode, 0, result.stdout + result.stderr)
+        self.assertTrue(result.stderr.startswith("error: "), result.stderr)
+        self.assertEqual(result.stderr.strip().count("\n"), 0, result.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, result.stderr)
+
+
+class SummaryTest(CliTestCase):
+    def test_table_lists_layers_parameters_and_macs(self):
+        r = layerscope("summary", DIGITS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("/conv1/Conv", r.stdout)
+        self.assertIn("[batch,32,26,26]", r.stdout)
+        self.assertIn("Parameters: 54,410", r.stdout)
+        self.assertIn("MACs: 248,768", r.stdout)  # 32*26*26*9 + 5408*10, per item
+
+    def test_json(self):
+        r = layerscope("summary", DIGITS, "--json")
+        data = json.loads(r.stdout)
+        self.assertEqual(data["total_parameters"], 54410)
+        self.assertEqual([n["op"] for n in data["nodes"]],
+                         ["Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Softmax"])
+        self.assertEqual(data["nodes"][0]["macs"], 32 * 26 * 26 * 9)
+        self.assertEqual(data["inputs"][0]["shape"], ["batch", 1, 28, 28])
+
+    def test_does_not_load_the_runtime(self):
+        env = {"LAYERSCOPE_RUNTIME": "/nonexistent/liblayerscope_runtime.so"}
+        self.assertEqual(layerscope("summary", DIGITS, env=env).returncode, 0)
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", DIGIT_NPY, env=env),
+                                "cannot load the layerscope runtime")
+
+
+class RunTest(CliTestCase):
+    def run_json(self, *args):
+        r = layerscope("run", *args, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_every_layer_in_order_with_statistics(self):
+        r = layerscope("run", DIGITS, "--input", DIGIT_NPY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for op in ["Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Softmax"]:
+            self.assertIn(op, r.stdout)
+        self.assertIn("no NaN or Inf in the 6 tensors observed", r.stdout)
+
+    def test_png_npy_and_pb_inputs_agree(self):
+        pb = os.path.join(self.tmp, "digit.pb")
+        with open(pb, "wb") as f:
+            f.write(numpy_helper.from_array(np.load(DIGIT_NPY), "image").SerializeToString())
+        from_npy = self.run_json(DIGITS, "--input", "image=" + DIGIT_NPY)
+        from_png = self.run_json(DIGITS, "--input", DIGIT_PNG)
+        from_pb = self.run_json(DIGITS, "--input", pb)
+        for a, b, c in zip(from_npy["layers"], from_png["layers"], from_pb["layers"]):
+            for key in ["min", "max", "mean", "std"]:
+                self.assertAlmostEqual(a[key], b[key], places=6)
+                self.assertAlmostEqual(a[key], c[key], places=6)
+
+    def test_dump_writes_npy_and_index_matching_the_statistics(self):
+        out = os.path.join(self.tmp, "dump")
+        data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--dump", out)
+        with open(os.path.join(out, "index.json")) as f:
+            index = json.load(f)
+        self.assertEqual(len(index), 6)
+        self.assertEqual(index[0]["file"], "conv1_Conv_output_0.npy")
+        for entry, layer in zip(index, data["layers"]):
+            self.assertEqual(set(entry), {"name", "file", "node", "op", "dtype", "shape"})
+            array = np.load(os.path.join(out, entry["file"]))
+            self.assertEqual(list(array.shape), entry["shape"])
+            self.assertEqual(str(array.dtype), entry["dtype"])
+            self.assertAlmostEqual(float(array.mean()), layer["mean"], places=5)
+            self.assertAlmostEqual(float(array.std()), layer["std"], places=5)
+            self.assertEqual(float(array.max()), layer["max"])
+        probabilities = np.load(os.path.join(out, index[-1]["file"]))
+        self.assertAlmostEqual(float(probabilities.sum()), 1.0, places=5)
+
+    def test_filter_keeps_matching_layers_and_dump_keeps_graph_outputs(self):
+        out = os.path.join(self.tmp, "dump")
+        data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--filter", "Conv", "--dump", out)
+        self.assertEqual([l["op"] for l in data["layers"]], ["Conv"])
+        with open(os.path.join(out, "index.json")) as f:
+            names = [e["name"] for e in json.load(f)]
+        self.assertEqual(names, ["/conv1/Conv_output_0", "probabilities"])
+
+    def test_reports_the_first_nan_and_its_node(self):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])
+        z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [3])
+        model = save_model(self.tmp, "nan", [
+            helper.make_node("Neg", ["x"], ["n"], name="negate"),
+            helper.make_node("Log", ["n"], ["l"], name="log"),
+            helper.make_node("Relu", ["l"], ["z"], name="relu"),
+        ], [x], [z])
+        np.save(os.path.join(self.tmp, "x.npy"), np.array([1, 2, -3], np.float32))
+        r = layerscope("run", model, "--input", os.path.join(self.tmp, "x.npy"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("first NaN/Inf: tensor 'l' of node 'log' (Log) holds 2 NaN", r.stdout)
+        data = self.run_json(model, "--input", os.path.join(self.tmp, "x.npy"))
+        self.assertEqual(data["first_nonfinite"]["node"], "log")
+
+    def test_random_inputs_with_named_dimensions(self):
+        r = layerscope("run", DIGITS, "--random")
+        self.assertFailsClearly(r, "--dim batch=N")
+        data = self.run_json(DIGITS, "--random", "--dim", "batch=3")
+        self.assertEqual(data["layers"][0]["shape"], [3, 32, 26, 26])
+
+    def test_threads_option(self):
+        data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--threads", "1")
+        self.assertEqual(len(data["layers"]), 6)
+
+    def test_memory_stays_bounded_while_every_layer_is_observed(self):
+        # 40 chained Adds on a 32 MiB tensor: holding every layer would take 1.3 GiB.
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 1024, 1024])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, 1024, 1024])
+        nodes = [helper.make_node("Add", ["x" if i == 0 else f"t{i-1}", "x"],
+                                  ["y" if i == 39 else f"t{i}"], name=f"add{i}") for i in range(40)]
+        model = save_model(self.tmp, "chain", nodes, [x], [y])
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", BINARY, "run", model, "--random"],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        peak_kib = int(r.stderr.strip().splitlines()[-1])
+        self.assertIn("add39", r.stdout)
+        self.assertLess(peak_kib, 700 * 1024, "peak RSS suggests layers are held after use")
+
+
+class BadInputTest(CliTestCase):
+    def test_no_inputs_says_what_the_model_expects(self):
+        self.assertFailsClearly(layerscope("run", DIGITS), "image float32 [batch,1,28,28]",
+                                "--input", "--random")
+
+    def test_missing_model_file(self):
+        self.assertFailsClearly(layerscope("summary", os.path.join(self.tmp, "none.onnx")),
+                                "cannot read model")
+
+    def test_truncated_model(self):
+        with open(DIGITS, "rb") as f:
+            data = f.read()
+        cut = os.path.join(self.tmp, "cut.onnx")
+        with open(cut, "wb") as f:
+            f.write(data[: len(data) // 3])
+        self.assertFailsClearly(layerscope("run", cut, "--random"), "cut.onnx")
+
+    def test_corrupt_model(self):
+        path = os.path.join(self.tmp, "junk.onnx")
+        with open(path, "wb") as f:
+            f.write(os.urandom(4096))
+        self.assertFailsClearly(layerscope("summary", path), "junk.onnx")
+
+    def test_model_failing_the_checker(self):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+        model = save_model(self.tmp, "bad", [helper.make_node("Relu", ["x"], ["y"])], [x],
+                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+        m = onnx.load(model)
+        m.graph.node[0].op_type = "Reluu"
+        onnx.save(m, model)
+        self.assertFailsClearly(layerscope("run", model, "--random"), "fails the ONNX checker")
+
+    def test_unsupported_ops_are_all_listed_before_running(self):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+        z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [2])
+        model = save_model(self.tmp, "custom", [
+            helper.make_node("Relu", ["x"], ["a"], name="relu"),
+            helper.make_node("Frob", ["a"], ["b"], name="frob", domain="com.example"),
+            helper.make_node("Twiddle", ["b"], ["z"], name="twiddle", domain="com.example"),
+        ], [x], [z], extra_opsets=[("com.example", 1)])
+        r = layerscope("run", model, "--random")
+        self.assertFailsClearly(r, "2 unsupported ops", "com.example::Frob", "com.example::Twiddle")
+        self.assertEqual(r.stdout, "", "nothing ran")
+
+    def test_wrong_input_name_shape_and_dtype(self):
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", "img=" + DIGIT_NPY),
+                                "no input named 'img'", "image")
+        wrong = os.path.join(self.tmp, "wrong.npy")
+        np.save(wrong, np.zeros((1, 1, 27, 28), np.float32))
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", wrong),
+                                "shape 1x1x27x28", "expected [batch,1,28,28]")
+        np.save(wrong, np.zeros((1, 1, 28, 28), np.float64))
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", wrong),
+                                "float64", "expected dtype float32")
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", DIGIT_NPY, "--input", DIGIT_NPY),
+                                "every model input is already given")
+
+    def test_unreadable_input_file(self):
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", os.path.join(self.tmp, "x.npy")),
+                                "cannot read")
+        text = os.path.join(self.tmp, "x.txt")
+        with open(text, "w") as f:
+            f.write("1 2 3")
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", text), "expected .npy, .pb, .png or .jpg")
+
+    def test_external_data_outside_the_model_folder(self):
+        folder = os.path.join(self.tmp, "model")
+        os.mkdir(folder)
+        with open(os.path.join(self.tmp, "secret.bin"), "wb") as f:
+            f.write(np.ones(2, np.float32).tobytes())
+        w = numpy_helper.from_array(np.ones(2, np.float32), "w")
+        w.ClearField("raw_data")
+        w.data_location = TensorProto.EXTERNAL
+        w.external_data.add(key="location", value="../secret.bin")
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+        model = save_model(folder, "ext", [helper.make_node("Add", ["x", "w"], ["y"])], [x], [y], [w])
+        self.assertFailsClearly(layerscope("run", model, "--random"),
+                                "'../secret.bin' resolves outside the model's folder")
+
+    def test_tensor_over_the_byte_limit(self):
+        self.assertFailsClearly(
+            layerscope("run", DIGITS, "--input", DIGIT_NPY, "--max-tensor-bytes", "50000"),
+            "/conv1/Conv", "over the limit of 50000 bytes")
+
+    def test_bad_filter_regex(self):
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", DIGIT_NPY, "--filter", "(["),
+                                "not a valid regular expression")
+
+    def test_unwritable_dump_folder(self):
+        blocker = os.path.join(self.tmp, "file")
+        open(blocker, "w").close()
+        self.assertFailsClearly(
+            layerscope("run", DIGITS, "--input", DIGIT_NPY, "--dump", os.path.join(blocker, "sub")),
+            "cannot create dump folder")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -8,6 +8,7 @@
 #include <layerscope/session.h>
 
 #include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
 
 namespace layerscope::runtime {
 namespace {
@@ -56,8 +57,20 @@ class AtenSession : public Session {
   GraphExecutor executor_;
 };
 
+// ATen's warnings speak to PyTorch developers ("index_reduce() is in beta"); layerscope's users
+// get nothing from them, and they would interleave with the tool's own output.
+class QuietWarnings : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string&, const bool) override {}
+};
+
 class AtenRuntime : public detail::Runtime {
  public:
+  AtenRuntime() {
+    static QuietWarnings quiet;
+    c10::Warning::set_warning_handler(&quiet);
+  }
+
   std::vector<UnsupportedOp> find_unsupported_ops(const Graph& graph) override {
     std::vector<UnsupportedOp> found;
     collect_unsupported(graph, found);

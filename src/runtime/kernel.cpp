@@ -35,6 +35,31 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& where) {
   return normalized;
 }
 
+at::Tensor widen_reduced_float(const at::Tensor& t) {
+  if (!t.defined()) return t;
+  const at::ScalarType type = t.scalar_type();
+  return type == at::kHalf || type == at::kBFloat16 ? t.to(at::kFloat) : t;
+}
+
+IntListArg::IntListArg(const KernelInit& init, const std::string& attr, std::size_t input) {
+  if (const Attribute* attribute = init.node.find_attribute(attr)) {
+    fixed_ = attribute->ints;
+  } else if (init.has_input(input)) {
+    const at::Tensor constant = init.constant_input(input);
+    if (constant.defined())
+      fixed_ = to_int64_vector(constant);
+    else
+      input_ = static_cast<int>(input);
+  }
+}
+
+std::optional<std::vector<int64_t>> IntListArg::get(const KernelContext& ctx) const {
+  if (fixed_) return fixed_;
+  if (input_ >= 0 && ctx.has(static_cast<std::size_t>(input_)))
+    return to_int64_vector(ctx.inputs[static_cast<std::size_t>(input_)]);
+  return std::nullopt;
+}
+
 void fail(const KernelInit& init, const std::string& message) {
   throw Error(init.where() + ": " + message);
 }

@@ -7,9 +7,11 @@
 //
 //   void register_example_ops(OpRegistry& registry) {
 //     registry.add("Relu", 6, unary_kernel([](const at::Tensor& x) { return at::relu(x); }));
-//     registry.add("LeakyRelu", 6, [](const KernelInit& init) {
-//       const double alpha = init.node.attr_float("alpha", 0.01);
-//       return unary([alpha](const at::Tensor& x) { return at::leaky_relu(x, alpha); });
+//     registry.add("LeakyRelu", 6, [](const KernelInit& init) -> Kernel {
+//       const double alpha = init.node.attr_float("alpha", 0.01);  // parsed once, at load
+//       return [alpha](KernelContext& ctx) -> Tensors {
+//         return {at::leaky_relu(ctx.inputs.at(0), alpha)};
+//       };
 //     });
 //   }
 #include <layerscope/error.h>
@@ -18,6 +20,7 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +77,24 @@ KernelFactory binary_kernel(Fn fn) {
 std::vector<int64_t> to_int64_vector(const at::Tensor& t);
 // Normalizes a possibly negative axis against `rank`; throws Error naming `where` if out of range.
 int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& where);
+
+// ATen 1.13's CPU kernels lack float16 (and often bfloat16) variants of most math: kernels compute
+// those in float32 and cast back, as numpy (ONNX's reference) does. Other tensors pass through.
+at::Tensor widen_reduced_float(const at::Tensor& t);
+
+// An integer list (shape, axes, pads, starts, ...) that older opsets carry as attribute `attr` and
+// newer ones as input `input`. Read once at load when it is an attribute or a constant input.
+class IntListArg {
+ public:
+  IntListArg(const KernelInit& init, const std::string& attr, std::size_t input);
+  bool present() const { return fixed_.has_value() || input_ >= 0; }
+  // The list, or nullopt when the node has neither the attribute nor the input.
+  std::optional<std::vector<int64_t>> get(const KernelContext& ctx) const;
+
+ private:
+  std::optional<std::vector<int64_t>> fixed_;
+  int input_ = -1;
+};
 
 // Error naming the node: "node 'conv1' (Conv): <message>".
 [[noreturn]] void fail(const KernelInit& init, const std::string& message);

@@ -19,6 +19,9 @@ const OpRegistry& OpRegistry::instance() {
     register_recurrent_ops(r);
     register_control_flow_ops(r);
     register_misc_ops(r);
+    register_loss_ops(r);
+    register_quantization_ops(r);
+    register_signal_ops(r);
     return r;
   }();
   return registry;

@@ -57,5 +57,8 @@ void register_resize_ops(OpRegistry& registry);
 void register_recurrent_ops(OpRegistry& registry);
 void register_control_flow_ops(OpRegistry& registry);
 void register_misc_ops(OpRegistry& registry);
+void register_loss_ops(OpRegistry& registry);
+void register_quantization_ops(OpRegistry& registry);
+void register_signal_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

@@ -10,16 +10,29 @@
 namespace layerscope::onnx_frontend {
 namespace {
 
-// Copies a repeated proto field into the tensor buffer, narrowing each element to T.
+// Copies a repeated proto field (already checked to hold `count` values) into `out`.
 template <typename T, typename Field>
-void copy_field(const Field& field, Tensor& tensor, std::size_t per_element,
-                const std::string& where) {
-  const std::size_t count = static_cast<std::size_t>(tensor.numel()) * per_element;
-  if (static_cast<std::size_t>(field.size()) != count)
-    throw Error(where + ": holds " + std::to_string(field.size()) + " values; expected " +
-                std::to_string(count) + " for shape " + shape_string(tensor.shape()));
-  T* out = tensor.data<T>();
+void copy_field(const Field& field, T* out, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<T>(field.Get(static_cast<int>(i)));
+}
+
+// How many values the typed field that carries `dtype` holds.
+int typed_value_count(const onnx::TensorProto& proto, DType dtype) {
+  switch (dtype) {
+    case DType::Float32:
+    case DType::Complex64:
+      return proto.float_data_size();
+    case DType::Float64:
+    case DType::Complex128:
+      return proto.double_data_size();
+    case DType::Int64:
+      return proto.int64_data_size();
+    case DType::UInt32:
+    case DType::UInt64:
+      return proto.uint64_data_size();
+    default:
+      return proto.int32_data_size();  // narrower ints, bool, float16 bit patterns
+  }
 }
 
 }  // namespace
@@ -33,63 +46,71 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& wher
     throw Error(where + ": external data was not resolved");
   if (proto.has_segment()) throw Error(where + ": segmented tensors are not supported");
   Shape shape(proto.dims().begin(), proto.dims().end());
-  for (int64_t d : shape)
+  // Checked before allocating anything: a corrupt file (or an optional or sequence value read as
+  // a tensor) can claim absurd dimensions.
+  constexpr int64_t kMaxElements = int64_t{1} << 38;
+  int64_t count = 1;
+  for (int64_t d : shape) {
     if (d < 0) throw Error(where + ": negative dimension in shape " + shape_string(shape));
-  Tensor tensor = Tensor::zeros(dtype, shape);
-  const std::size_t nbytes = tensor.nbytes();
-
+    if (d > 0 && count > kMaxElements / d)
+      throw Error(where + ": shape " + shape_string(shape) + " is implausibly large (corrupt?)");
+    count *= d;
+  }
+  const std::size_t nbytes = static_cast<std::size_t>(count) * dtype_size(dtype);
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != nbytes)
       throw Error(where + ": raw data is " + std::to_string(proto.raw_data().size()) +
                   " bytes; expected " + std::to_string(nbytes) + " for " + dtype_name(dtype) + " " +
                   shape_string(shape));
+    Tensor tensor = Tensor::zeros(dtype, shape);
     std::memcpy(tensor.raw(), proto.raw_data().data(), nbytes);
     return tensor;
   }
+  const bool complex = dtype == DType::Complex64 || dtype == DType::Complex128;
+  const auto values = static_cast<std::size_t>(count * (complex ? 2 : 1));
+  if (static_cast<std::size_t>(typed_value_count(proto, dtype)) != values)
+    throw Error(where + ": holds " + std::to_string(typed_value_count(proto, dtype)) +
+                " values; expected " + std::to_string(values) + " for " + dtype_name(dtype) + " " +
+                shape_string(shape));
+  Tensor tensor = Tensor::zeros(dtype, shape);
   switch (dtype) {
     case DType::Float32:
-      copy_field<float>(proto.float_data(), tensor, 1, where);
-      break;
     case DType::Complex64:
-      copy_field<float>(proto.float_data(), tensor, 2, where);
+      copy_field(proto.float_data(), tensor.data<float>(), values);
       break;
     case DType::Float64:
-      copy_field<double>(proto.double_data(), tensor, 1, where);
-      break;
     case DType::Complex128:
-      copy_field<double>(proto.double_data(), tensor, 2, where);
+      copy_field(proto.double_data(), tensor.data<double>(), values);
       break;
     case DType::Int64:
-      copy_field<int64_t>(proto.int64_data(), tensor, 1, where);
+      copy_field(proto.int64_data(), tensor.data<int64_t>(), values);
       break;
     case DType::UInt32:
-      copy_field<uint32_t>(proto.uint64_data(), tensor, 1, where);
+      copy_field(proto.uint64_data(), tensor.data<uint32_t>(), values);
       break;
     case DType::UInt64:
-      copy_field<uint64_t>(proto.uint64_data(), tensor, 1, where);
+      copy_field(proto.uint64_data(), tensor.data<uint64_t>(), values);
       break;
     case DType::Int32:
-      copy_field<int32_t>(proto.int32_data(), tensor, 1, where);
+      copy_field(proto.int32_data(), tensor.data<int32_t>(), values);
       break;
     case DType::Int16:
-      copy_field<int16_t>(proto.int32_data(), tensor, 1, where);
+      copy_field(proto.int32_data(), tensor.data<int16_t>(), values);
       break;
     case DType::Int8:
-      copy_field<int8_t>(proto.int32_data(), tensor, 1, where);
+      copy_field(proto.int32_data(), tensor.data<int8_t>(), values);
       break;
     case DType::UInt16:
-      copy_field<uint16_t>(proto.int32_data(), tensor, 1, where);
+      copy_field(proto.int32_data(), tensor.data<uint16_t>(), values);
       break;
     case DType::UInt8:
-      copy_field<uint8_t>(proto.int32_data(), tensor, 1, where);
-      break;
     case DType::Bool:
-      copy_field<uint8_t>(proto.int32_data(), tensor, 1, where);
+      copy_field(proto.int32_data(), tensor.data<uint8_t>(), values);
       break;
     // float16 and bfloat16 travel as their bit patterns in int32_data.
     case DType::Float16:
     case DType::BFloat16:
-      copy_field<uint16_t>(proto.int32_data(), tensor, 1, where);
+      copy_field(proto.int32_data(), tensor.data<uint16_t>(), values);
       break;
     default:
       throw Error(where + ": unsupported tensor data type " + dtype_name(dtype));

@@ -9,18 +9,11 @@
 namespace layerscope::runtime {
 namespace {
 
-// ATen 1.13's CPU kernels lack float16 variants of most activations; numpy, which the ONNX
-// reference results come from, computes them in float32 and rounds once. Do the same.
-at::Tensor widen(const at::Tensor& t) {
-  const at::ScalarType type = t.scalar_type();
-  return type == at::kHalf || type == at::kBFloat16 ? t.to(at::kFloat) : t;
-}
-
 // `fn` applied in float32 for half types; the result keeps the input's type (ATen would turn an
 // integer input into float where a float attribute enters, e.g. Shrink's bias).
 template <typename Fn>
 at::Tensor apply(const Fn& fn, const at::Tensor& x) {
-  return fn(widen(x)).to(x.scalar_type());
+  return fn(widen_reduced_float(x)).to(x.scalar_type());
 }
 
 // The kernel of an activation whose attributes are already folded into `fn`.
@@ -50,8 +43,8 @@ KernelFactory prelu_kernel() {
         channel_shape[0] = slope.numel();
         slope = slope.reshape(channel_shape);
       }
-      const at::Tensor wide_x = widen(x);
-      const at::Tensor y = at::where(wide_x < 0, wide_x * widen(slope), wide_x);
+      const at::Tensor wide_x = widen_reduced_float(x);
+      const at::Tensor y = at::where(wide_x < 0, wide_x * widen_reduced_float(slope), wide_x);
       if (y.sizes() != x.sizes()) {
         throw Error(where + ": slope of shape " + c10::str(slope.sizes()) +
                     " does not broadcast to the input's shape " + c10::str(x.sizes()) +

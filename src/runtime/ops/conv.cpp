@@ -1,6 +1,7 @@
 // Conv, ConvTranspose and the quantized ConvInteger and QLinearConv over 1-D, 2-D and 3-D
 // inputs, on at::convolution.
 #include "runtime/ops/padding.h"
+#include "runtime/ops/quantize_common.h"
 #include "runtime/registry.h"
 
 #include <algorithm>
@@ -11,12 +12,10 @@ namespace layerscope::runtime {
 
 namespace {
 
-// ATen 1.13's CPU convolutions lack float16 (and bfloat16 for the transposed form): compute those
-// in float32 and cast the result back.
-at::Tensor computable(const at::Tensor& t) {
-  if (!t.defined()) return t;
-  const auto type = t.scalar_type();
-  return type == at::kHalf || type == at::kBFloat16 ? t.to(at::kFloat) : t;
+// A constant input converted once at load; undefined when the input is not a constant.
+at::Tensor prepared_constant(const KernelInit& init, std::size_t i) {
+  const at::Tensor t = init.constant_input(i);
+  return t.defined() ? widen_reduced_float(t).contiguous() : t;
 }
 
 std::vector<int64_t> kernel_spatial_shape(const at::Tensor& weight) {
@@ -38,8 +37,8 @@ struct Parameters {
 
   static Parameters at_load(const KernelInit& init) {
     Parameters constants;
-    constants.weight = computable(init.constant_input(1)).contiguous();
-    if (init.has_input(2)) constants.bias = computable(init.constant_input(2)).contiguous();
+    constants.weight = prepared_constant(init, 1);
+    constants.bias = prepared_constant(init, 2);
     if (constants.weight.defined() && constants.weight.dim() < 3)
       fail(init, "weight has rank " + std::to_string(constants.weight.dim()) +
                      "; expected M x C/group x k1 x ... (rank 3 to 5)");
@@ -49,11 +48,11 @@ struct Parameters {
   Parameters at_run(const KernelContext& ctx, const at::ScalarType compute_type,
                     const std::string& where) const {
     Parameters p;
-    p.weight = (weight.defined() ? weight : computable(ctx.inputs.at(1))).to(compute_type);
+    p.weight = (weight.defined() ? weight : widen_reduced_float(ctx.inputs.at(1))).to(compute_type);
     if (bias.defined())
       p.bias = bias.to(compute_type);
     else if (ctx.has(2))
-      p.bias = computable(ctx.inputs[2]).to(compute_type);
+      p.bias = widen_reduced_float(ctx.inputs[2]).to(compute_type);
     if (p.weight.dim() < 3)
       throw Error(where + ": weight has rank " + std::to_string(p.weight.dim()) +
                   "; expected rank 3 to 5");
@@ -95,7 +94,7 @@ KernelFactory conv() {
     const std::string where = init.where();
     return [attrs, group, constants, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& x_in = ctx.inputs.at(0);
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       const Parameters p = constants.at_run(ctx, x.scalar_type(), where);
       return {convolve(x, p.weight, p.bias, attrs, group, where).to(x_in.scalar_type())};
     };
@@ -149,13 +148,8 @@ KernelFactory qlinear_conv() {
       const at::Tensor scale = ctx.inputs.at(1).to(at::kDouble).reshape({}) * channel_scale /
                                ctx.inputs.at(6).to(at::kDouble).reshape({});
       const at::Tensor& y_zero_point = ctx.inputs.at(7);
-      const at::ScalarType out_type = y_zero_point.scalar_type();
-      if (out_type != at::kByte && out_type != at::kChar)
-        throw Error(where + ": y_zero_point is " + std::string(c10::toString(out_type)) +
-                    "; expected uint8 or int8");
-      at::Tensor y = at::round(accumulator * scale) + y_zero_point.to(at::kDouble).reshape({});
-      y = out_type == at::kByte ? y.clamp(0, 255) : y.clamp(-128, 127);
-      return {y.to(out_type)};
+      return {requantize(accumulator * scale, y_zero_point.reshape({}), y_zero_point.scalar_type(),
+                         where)};
     };
   };
 }
@@ -175,7 +169,7 @@ KernelFactory conv_transpose() {
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
       const at::Tensor& x_in = ctx.inputs.at(0);
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       const Parameters p = constants.at_run(ctx, x.scalar_type(), where);
       if (x.dim() != p.weight.dim() || x.size(1) != p.weight.size(0) || x.size(1) % group != 0)
         throw Error(where + ": input " + c10::str(x.sizes()) + " does not fit weight " +

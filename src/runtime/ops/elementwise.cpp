@@ -18,14 +18,6 @@
 namespace layerscope::runtime {
 namespace {
 
-bool is_reduced_float(at::ScalarType type) { return type == at::kHalf || type == at::kBFloat16; }
-
-// ATen 1.13's CPU kernels lack float16 variants of most math (exp, sqrt, clamp, ...); numpy, which
-// the ONNX reference results come from, computes them in float32 and rounds once. Do the same.
-at::Tensor widen(const at::Tensor& t) {
-  return is_reduced_float(t.scalar_type()) ? t.to(at::kFloat) : t;
-}
-
 void require_same_dtype(const std::string& where, const at::Tensor& a, const at::Tensor& b) {
   if (a.scalar_type() != b.scalar_type()) {
     throw Error(where + ": inputs have different types (" +
@@ -61,7 +53,8 @@ struct LegacyBroadcast {
 // One input, result of the input's type.
 template <typename Fn>
 KernelFactory math_kernel(Fn fn) {
-  return unary_kernel([fn](const at::Tensor& x) { return fn(widen(x)).to(x.scalar_type()); });
+  return unary_kernel(
+      [fn](const at::Tensor& x) { return fn(widen_reduced_float(x)).to(x.scalar_type()); });
 }
 
 // Two inputs of one type, broadcast; result of that type (arithmetic) or bool (predicates).
@@ -139,15 +132,15 @@ KernelFactory clip_kernel() {
       const at::Tensor& x = ctx.inputs.at(0);
       at::Tensor clipped;
       if (bounds_are_attributes) {
-        clipped = at::clamp(widen(x), min_attr, max_attr);
+        clipped = at::clamp(widen_reduced_float(x), min_attr, max_attr);
       } else if (!ctx.has(1) && !ctx.has(2)) {
         clipped = x.clone();
       } else {
         auto bound = [&](std::size_t i) -> c10::optional<at::Tensor> {
           if (!ctx.has(i)) return c10::nullopt;
-          return widen(ctx.inputs[i]);
+          return widen_reduced_float(ctx.inputs[i]);
         };
-        clipped = at::clamp(widen(x), bound(1), bound(2));
+        clipped = at::clamp(widen_reduced_float(x), bound(1), bound(2));
       }
       return {clipped.to(x.scalar_type())};
     };
@@ -173,11 +166,11 @@ KernelFactory mod_kernel() {
     // fmod=0: the result takes the divisor's sign (Python's %); fmod=1: the dividend's (C fmod).
     if (init.node.attr_int("fmod", 0) != 0) {
       return arithmetic_kernel([](const at::Tensor& a, const at::Tensor& b) {
-        return at::fmod(widen(a), widen(b));
+        return at::fmod(widen_reduced_float(a), widen_reduced_float(b));
       })(init);
     }
     return arithmetic_kernel([](const at::Tensor& a, const at::Tensor& b) {
-      return at::remainder(widen(a), widen(b));
+      return at::remainder(widen_reduced_float(a), widen_reduced_float(b));
     })(init);
   };
 }
@@ -213,7 +206,8 @@ void register_elementwise_ops(OpRegistry& registry) {
     return [legacy](KernelContext& ctx) -> Tensors {
       const at::Tensor& base = ctx.inputs.at(0);
       const at::Tensor exponent = legacy.align(base, ctx.inputs.at(1));
-      return {at::pow(widen(base), widen(exponent)).to(base.scalar_type())};
+      return {
+          at::pow(widen_reduced_float(base), widen_reduced_float(exponent)).to(base.scalar_type())};
     };
   });
 

@@ -163,6 +163,42 @@ void register_scatters(OpRegistry& registry) {
   registry.add("ScatterElements", 11, scatter_elements);
 }
 
+// Unique (opset 11) of the elements of `x` (no axis) or of its slices along `axis`. ATen's
+// unique_dim sorts the slices and gives inverse indices and counts; the first occurrence of each
+// unique slice is the first entry of its group in a stable sort of the inverse indices. With
+// sorted=0, ONNX orders the unique slices by first occurrence instead.
+Tensors unique_slices(const at::Tensor& x, std::optional<int64_t> axis, bool sorted) {
+  // The slices as rows of a matrix: (slice count, elements per slice).
+  const at::Tensor moved = axis ? x.movedim(*axis, 0) : x.reshape(-1);
+  const int64_t count = moved.size(0);
+  const int64_t row_size = c10::multiply_integers(moved.sizes().slice(1));
+  const at::Tensor rows = moved.reshape({count, row_size});
+  auto long_options = at::TensorOptions().dtype(at::kLong);
+
+  at::Tensor first, inverse, counts;
+  if (count == 0) {
+    first = inverse = counts = at::empty({0}, long_options);
+  } else {
+    // Widening float16/bfloat16 is exact, so it changes no comparison.
+    const auto unique = at::unique_dim(widen_reduced_float(rows), 0, /*sorted=*/true,
+                                       /*return_inverse=*/true, /*return_counts=*/true);
+    inverse = std::get<1>(unique);
+    counts = std::get<2>(unique);
+    const at::Tensor by_group = std::get<1>(at::sort(inverse, /*stable=*/true, 0, false));
+    first = by_group.index_select(0, counts.cumsum(0) - counts);
+    if (!sorted) {
+      const at::Tensor order = at::argsort(first);
+      first = first.index_select(0, order);
+      counts = counts.index_select(0, order);
+      inverse = at::argsort(order).index_select(0, inverse);  // old group -> new position
+    }
+  }
+  // The unique slices themselves, read from the input so their values are exact.
+  at::Tensor y = moved.index_select(0, first);
+  if (axis) y = y.movedim(0, *axis);
+  return {y.contiguous(), first, inverse, counts};
+}
+
 void register_index_producers(OpRegistry& registry) {
   // Output (rank, count): one column of coordinates per non-zero element, in row-major order.
   registry.add("NonZero", 9, [](const KernelInit&) -> Kernel {
@@ -211,6 +247,20 @@ void register_index_producers(OpRegistry& registry) {
   };
   registry.add("ArgMax", 1, arg_extreme(true));
   registry.add("ArgMin", 1, arg_extreme(false));
+
+  // Outputs Y, indices (first occurrences), inverse_indices and counts; all but Y are int64.
+  registry.add("Unique", 11, [](const KernelInit& init) -> Kernel {
+    const Attribute* axis_attr = init.node.find_attribute("axis");
+    const std::optional<int64_t> axis_given =
+        axis_attr ? std::optional<int64_t>(axis_attr->i) : std::nullopt;
+    const bool sorted = init.node.attr_int("sorted", 1) != 0;
+    return [axis_given, sorted, where = init.where()](KernelContext& ctx) -> Tensors {
+      const at::Tensor& x = ctx.inputs.at(0);
+      std::optional<int64_t> axis;
+      if (axis_given) axis = normalize_axis(*axis_given, x.dim(), where);
+      return unique_slices(x, axis, sorted);
+    };
+  });
 }
 
 void register_positional(OpRegistry& registry) {

@@ -1,4 +1,5 @@
 // Matrix products: Gemm, MatMul (numpy semantics), MatMulInteger, QLinearMatMul and Einsum.
+#include "runtime/ops/quantize_common.h"
 #include "runtime/registry.h"
 
 #include <algorithm>
@@ -8,11 +9,6 @@
 namespace layerscope::runtime {
 
 namespace {
-
-// ATen 1.13's CPU matrix products lack float16: compute in float32 and cast the result back.
-at::Tensor computable(const at::Tensor& t) {
-  return t.defined() && t.scalar_type() == at::kHalf ? t.to(at::kFloat) : t;
-}
 
 // Integer tensors reject floating-point alpha/beta in ATen; pass them as integers there.
 at::Scalar scalar_for(double value, const at::Tensor& like) {
@@ -29,7 +25,7 @@ KernelFactory gemm() {
     const double alpha = init.node.attr_float("alpha", 1.0);
     const double beta = init.node.attr_float("beta", 1.0);
     // Weights are constants in practice: orient and convert B once.
-    at::Tensor constant_b = computable(init.constant_input(1));
+    at::Tensor constant_b = widen_reduced_float(init.constant_input(1));
     if (constant_b.defined()) {
       if (constant_b.dim() != 2)
         fail(init, "B has rank " + std::to_string(constant_b.dim()) + "; expected a matrix");
@@ -39,10 +35,10 @@ KernelFactory gemm() {
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
       const at::Tensor& a_in = ctx.inputs.at(0);
-      at::Tensor a = computable(a_in);
+      at::Tensor a = widen_reduced_float(a_in);
       at::Tensor b = constant_b;
       if (!b.defined()) {
-        b = computable(ctx.inputs.at(1));
+        b = widen_reduced_float(ctx.inputs.at(1));
         if (b.dim() == 2 && trans_b) b = b.t();
       }
       if (a.dim() != 2 || b.dim() != 2)
@@ -56,7 +52,7 @@ KernelFactory gemm() {
                     ", transB=" + std::to_string(trans_b) + ")");
       at::Tensor y;
       if (use_c && ctx.has(2)) {
-        const at::Tensor c = computable(ctx.inputs[2]).to(a.scalar_type());
+        const at::Tensor c = widen_reduced_float(ctx.inputs[2]).to(a.scalar_type());
         y = at::addmm(c, a, b, scalar_for(beta, a), scalar_for(alpha, a));
       } else {
         y = at::mm(a, b);
@@ -72,7 +68,7 @@ KernelFactory matmul() {
     return [](KernelContext& ctx) -> Tensors {
       const at::Tensor& a = ctx.inputs.at(0);
       const at::Tensor& b = ctx.inputs.at(1);
-      return {at::matmul(computable(a), computable(b)).to(a.scalar_type())};
+      return {at::matmul(widen_reduced_float(a), widen_reduced_float(b)).to(a.scalar_type())};
     };
   };
 }
@@ -110,14 +106,7 @@ KernelFactory qlinear_matmul() {
                                along_matrix(ctx.inputs.at(4).to(at::kDouble), false) /
                                ctx.inputs.at(6).to(at::kDouble);
       const at::Tensor& y_zero_point = ctx.inputs.at(7);
-      const at::ScalarType out_type = y_zero_point.scalar_type();
-      if (out_type != at::kByte && out_type != at::kChar)
-        throw Error(where + ": y_zero_point is " + std::string(c10::toString(out_type)) +
-                    "; expected uint8 or int8");
-      // Round half to even (nearbyint), then saturate to the output type.
-      at::Tensor y = at::round(product * scale) + y_zero_point.to(at::kDouble);
-      y = out_type == at::kByte ? y.clamp(0, 255) : y.clamp(-128, 127);
-      return {y.to(out_type)};
+      return {requantize(product * scale, y_zero_point, y_zero_point.scalar_type(), where)};
     };
   };
 }
@@ -133,7 +122,7 @@ KernelFactory einsum() {
     return [equation](KernelContext& ctx) -> Tensors {
       std::vector<at::Tensor> operands;
       operands.reserve(ctx.inputs.size());
-      for (const at::Tensor& t : ctx.inputs) operands.push_back(computable(t));
+      for (const at::Tensor& t : ctx.inputs) operands.push_back(widen_reduced_float(t));
       return {at::einsum(equation, operands).to(ctx.inputs.at(0).scalar_type())};
     };
   };

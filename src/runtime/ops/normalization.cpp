@@ -10,13 +10,6 @@ namespace layerscope::runtime {
 
 namespace {
 
-// ATen 1.13's CPU kernels (layer norm, pooling, norms) lack float16: compute reduced floats in
-// float32 and cast the result back.
-at::Tensor computable(const at::Tensor& x) {
-  const auto type = x.scalar_type();
-  return type == at::kHalf || type == at::kBFloat16 ? x.to(at::kFloat) : x;
-}
-
 bool wants_output(const KernelInit& init, std::size_t i) {
   return i < init.node.outputs.size() && init.node.outputs[i] >= 0;
 }
@@ -46,7 +39,7 @@ struct FoldedBatchNorm {
   }
 
   at::Tensor apply(const at::Tensor& x_in) const {
-    const at::Tensor x = computable(x_in);
+    const at::Tensor x = widen_reduced_float(x_in);
     return at::addcmul(along_channels(offset, x.dim()).to(x.scalar_type()), x,
                        along_channels(multiplier, x.dim()).to(x.scalar_type()))
         .to(x_in.scalar_type());
@@ -105,13 +98,16 @@ KernelFactory layer_normalization() {
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
       const at::Tensor& x_in = ctx.inputs.at(0);
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       const int64_t axis = normalize_axis(axis_attr, x.dim(), where);
       const std::vector<int64_t> normalized(x.sizes().begin() + axis, x.sizes().end());
       // ATen wants scale and bias of exactly the normalized shape; ONNX lets them broadcast.
       auto parameter = [&](std::size_t i) -> at::Tensor {
         if (!ctx.has(i)) return {};
-        return computable(ctx.inputs[i]).to(x.scalar_type()).expand(normalized).contiguous();
+        return widen_reduced_float(ctx.inputs[i])
+            .to(x.scalar_type())
+            .expand(normalized)
+            .contiguous();
       };
       at::Tensor y, mean, inv_std_dev;
       std::tie(y, mean, inv_std_dev) =
@@ -140,11 +136,11 @@ KernelFactory instance_normalization() {
       if (x_in.dim() < 3)
         throw Error(where + ": input " + c10::str(x_in.sizes()) +
                     " has no spatial axes; expected N x C x D1 x ...");
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       at::Tensor var, mean;
       std::tie(var, mean) = at::var_mean(x, spatial_axes(x), /*unbiased=*/false, /*keepdim=*/true);
-      const at::Tensor scale = along_channels(computable(ctx.inputs.at(1)), x.dim());
-      const at::Tensor bias = along_channels(computable(ctx.inputs.at(2)), x.dim());
+      const at::Tensor scale = along_channels(widen_reduced_float(ctx.inputs.at(1)), x.dim());
+      const at::Tensor bias = along_channels(widen_reduced_float(ctx.inputs.at(2)), x.dim());
       const at::Tensor y = (x - mean) * at::rsqrt(var + epsilon) * scale + bias;
       return {y.to(x_in.scalar_type())};
     };
@@ -165,7 +161,7 @@ KernelFactory lrn() {
       const at::Tensor& x_in = ctx.inputs.at(0);
       if (x_in.dim() < 2)
         throw Error(where + ": input " + c10::str(x_in.sizes()) + " has no channel axis");
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       // Channels become the height of an N x 1 x C x (spatial) image; a size x 1 window with a
       // divisor of one sums the squares, the window reaching (size-1)/2 channels back (rounded
       // down) and the rest forward.
@@ -189,7 +185,7 @@ KernelFactory mean_variance_normalization() {
     const std::string where = init.where();
     return [axes_attr, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& x_in = ctx.inputs.at(0);
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       std::vector<int64_t> axes;
       for (const int64_t a : axes_attr) axes.push_back(normalize_axis(a, x.dim(), where));
       at::Tensor var, mean;
@@ -209,7 +205,7 @@ KernelFactory lp_normalization() {
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
       const at::Tensor& x_in = ctx.inputs.at(0);
-      const at::Tensor x = computable(x_in);
+      const at::Tensor x = widen_reduced_float(x_in);
       const int64_t axis = normalize_axis(axis_attr, x.dim(), where);
       const at::Tensor norm = at::linalg_vector_norm(x, double(p), axis, /*keepdim=*/true);
       return {(x / norm).to(x_in.scalar_type())};

@@ -91,26 +91,11 @@ KernelFactory reduce_kernel(Reduction reduce, EmptyResult empty_result) {
   return [reduce, empty_result](const KernelInit& init) -> Kernel {
     const bool keepdims = init.node.attr_int("keepdims", 1) != 0;
     const bool noop_without_axes = init.node.attr_int("noop_with_empty_axes", 0) != 0;
-    // axes: an attribute in older opsets, an input in newer ones; read once when constant.
-    std::optional<std::vector<int64_t>> fixed_axes;
-    int axes_input = -1;
-    if (const Attribute* attribute = init.node.find_attribute("axes")) {
-      fixed_axes = attribute->ints;
-    } else if (init.has_input(1)) {
-      const at::Tensor constant = init.constant_input(1);
-      if (constant.defined())
-        fixed_axes = to_int64_vector(constant);
-      else
-        axes_input = 1;
-    }
+    const IntListArg axes_arg(init, "axes", 1);
     return [=, where = init.where()](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs.at(0);
       const int64_t rank = x.dim();
-      std::vector<int64_t> axes;
-      if (fixed_axes)
-        axes = *fixed_axes;
-      else if (axes_input >= 0 && ctx.has(1))
-        axes = to_int64_vector(ctx.inputs[1]);
+      std::vector<int64_t> axes = axes_arg.get(ctx).value_or(std::vector<int64_t>{});
       if (axes.empty()) {
         if (noop_without_axes) return {x};
         for (int64_t a = 0; a < rank; ++a) axes.push_back(a);

@@ -2,6 +2,7 @@
 // point it maps back to. Each axis is resized on its own (the ONNX reference interpolates one axis
 // at a time too), so a general N-d resize is a chain of 1-d "gather taps and weigh them" steps.
 // Where ATen's upsample kernels compute exactly what ONNX asks for, they run instead (faster).
+// GridSample, which samples at arbitrary points a grid gives, is here too.
 #include "runtime/kernel.h"
 #include "runtime/registry.h"
 
@@ -499,6 +500,55 @@ KernelFactory resize_factory(Signature signature) {
   };
 }
 
+// GridSample (opset 16) is torch.nn.functional.grid_sample, whose ATen kernel is at::grid_sampler:
+// the attribute values map to its enum positions one to one.
+KernelFactory grid_sample_factory() {
+  return [](const KernelInit& init) -> Kernel {
+    const std::string mode = init.node.attr_string("mode", "bilinear");
+    int64_t interpolation = 0;
+    // Opset 20 renamed bilinear/bicubic to linear/cubic; accept both spellings.
+    if (mode == "bilinear" || mode == "linear")
+      interpolation = 0;
+    else if (mode == "nearest")
+      interpolation = 1;
+    else if (mode == "bicubic" || mode == "cubic")
+      interpolation = 2;
+    else
+      fail(init, "unknown mode '" + mode + "'; expected bilinear, nearest or bicubic");
+    const std::string padding_mode = init.node.attr_string("padding_mode", "zeros");
+    int64_t padding = 0;
+    if (padding_mode == "zeros")
+      padding = 0;
+    else if (padding_mode == "border")
+      padding = 1;
+    else if (padding_mode == "reflection")
+      padding = 2;
+    else
+      fail(init,
+           "unknown padding_mode '" + padding_mode + "'; expected zeros, border or reflection");
+    const bool align_corners = init.node.attr_int("align_corners", 0) != 0;
+
+    return [=, where = init.where()](KernelContext& ctx) -> Tensors {
+      const at::Tensor& x = ctx.inputs.at(0);
+      const at::Tensor& grid = ctx.inputs.at(1);
+      const int64_t rank = x.dim();
+      // ATen samples 4-D (and 5-D, except bicubic) inputs; ONNX 16 defines only 4-D ones.
+      if ((rank != 4 && rank != 5) || (rank == 5 && interpolation == 2))
+        throw Error(where + ": input has rank " + std::to_string(rank) +
+                    "; expected (N, C, H, W) (or (N, C, D, H, W) without bicubic)");
+      if (grid.dim() != rank || grid.size(0) != x.size(0) || grid.size(-1) != rank - 2)
+        throw Error(where + ": grid must be (N, H_out, W_out, 2) for an input (N, C, H, W)");
+      // ATen samples float/double; other types (float16, integers) are sampled in float32.
+      const at::ScalarType type = x.scalar_type();
+      const at::ScalarType compute = type == at::kDouble ? at::kDouble : at::kFloat;
+      at::Tensor y =
+          at::grid_sampler(x.to(compute), grid.to(compute), interpolation, padding, align_corners);
+      if (at::isIntegralType(type, /*includeBool=*/true)) y = y.round();
+      return {y.to(type)};
+    };
+  };
+}
+
 }  // namespace
 
 void register_resize_ops(OpRegistry& registry) {
@@ -508,6 +558,7 @@ void register_resize_ops(OpRegistry& registry) {
   // 13 only relaxed which inputs are optional; 18's axes / keep_aspect_ratio_policy are read
   // when present (antialias is refused).
   registry.add("Resize", 11, resize_factory(Signature::RoiScalesSizes));
+  registry.add("GridSample", 16, grid_sample_factory());
 }
 
 }  // namespace layerscope::runtime

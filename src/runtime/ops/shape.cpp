@@ -1,8 +1,7 @@
 // Shape and layout ops: they move, copy or create elements without arithmetic on them.
 //
 // Many of these ops take a small integer list (a shape, axes, pads, starts...) that older opsets
-// carried as an attribute and newer ones as an input. IntListArg hides the difference, and reads
-// the list once at load when it is an attribute or a constant input.
+// carried as an attribute and newer ones as an input: IntListArg (kernel.h) hides the difference.
 #include "runtime/registry.h"
 #include "runtime/tensor_bridge.h"
 
@@ -28,35 +27,6 @@ std::string list_string(const std::vector<int64_t>& values) {
     text += (i ? "," : "") + std::to_string(values[i]);
   return text + "]";
 }
-
-// An integer list taken from attribute `attr` when the node has it, else from input `input`.
-class IntListArg {
- public:
-  IntListArg(const KernelInit& init, const std::string& attr, std::size_t input) {
-    if (const Attribute* attribute = init.node.find_attribute(attr)) {
-      fixed_ = attribute->ints;
-    } else if (init.has_input(input)) {
-      const at::Tensor constant = init.constant_input(input);
-      if (constant.defined()) {
-        fixed_ = to_int64_vector(constant);
-      } else {
-        input_ = static_cast<int>(input);
-      }
-    }
-  }
-  bool present() const { return fixed_.has_value() || input_ >= 0; }
-  // The list, or nullopt when the node has neither the attribute nor the input.
-  std::optional<std::vector<int64_t>> get(const KernelContext& ctx) const {
-    if (fixed_) return fixed_;
-    if (input_ >= 0 && ctx.has(static_cast<std::size_t>(input_)))
-      return to_int64_vector(ctx.inputs[static_cast<std::size_t>(input_)]);
-    return std::nullopt;
-  }
-
- private:
-  std::optional<std::vector<int64_t>> fixed_;
-  int input_ = -1;
-};
 
 // Reshape's target: 0 copies the input's dimension (unless allowzero), -1 is inferred.
 std::vector<int64_t> reshape_target(at::IntArrayRef input_shape, std::vector<int64_t> target,
@@ -307,6 +277,40 @@ void register_reshaping(OpRegistry& registry) {
       return {x.reshape({n, c, h, block, w, block})
                   .permute({0, 3, 5, 1, 2, 4})
                   .reshape({n, c * block * block, h, w})};
+    };
+  });
+
+  // Reverses the first sequence_lens[b] steps of every batch entry b along the time axis; the
+  // steps past that length stay where they are. time_axis and batch_axis are 0 and 1 either way.
+  registry.add("ReverseSequence", 10, [](const KernelInit& init) -> Kernel {
+    const int64_t time_axis = init.node.attr_int("time_axis", 0);
+    const int64_t batch_axis = init.node.attr_int("batch_axis", 1);
+    if (!((time_axis == 0 && batch_axis == 1) || (time_axis == 1 && batch_axis == 0)))
+      fail(init, "time_axis " + std::to_string(time_axis) + " and batch_axis " +
+                     std::to_string(batch_axis) + "; expected one of them 0 and the other 1");
+    return [time_axis, where = init.where()](KernelContext& ctx) -> Tensors {
+      const at::Tensor& x = ctx.inputs.at(0);
+      if (x.dim() < 2) fail_run(where, "expected an input of rank >= 2");
+      // Viewed as (batch, time, ...).
+      const at::Tensor batch_major = time_axis == 0 ? x.transpose(0, 1) : x;
+      const int64_t batches = batch_major.size(0), steps = batch_major.size(1);
+      const at::Tensor lengths = ctx.inputs.at(1).to(at::kLong).reshape(-1);
+      if (lengths.numel() != batches)
+        fail_run(where, "sequence_lens has " + std::to_string(lengths.numel()) +
+                            " entries; expected one per batch entry (" + std::to_string(batches) +
+                            ")");
+      if (batches > 0 &&
+          (lengths.min().item<int64_t>() < 0 || lengths.max().item<int64_t>() > steps))
+        fail_run(where, "sequence_lens has an entry outside [0, " + std::to_string(steps) + "]");
+      // source[b][t]: the step that lands at t, len - 1 - t inside the sequence, t past it.
+      const at::Tensor t = at::arange(steps, at::kLong).unsqueeze(0);
+      const at::Tensor len = lengths.unsqueeze(1);
+      at::Tensor source = at::where(t < len, len - 1 - t, t);
+      std::vector<int64_t> index_shape{batches, steps};
+      index_shape.resize(static_cast<std::size_t>(x.dim()), 1);
+      source = source.reshape(index_shape).expand(batch_major.sizes());
+      const at::Tensor reversed = batch_major.gather(1, source);
+      return {(time_axis == 0 ? reversed.transpose(0, 1) : reversed).contiguous()};
     };
   });
 }

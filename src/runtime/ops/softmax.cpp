@@ -15,12 +15,6 @@ namespace {
 // Normalizes `x` along one dimension.
 using AlongDim = std::function<at::Tensor(const at::Tensor& x, int64_t dim)>;
 
-// ATen 1.13's CPU softmax lacks float16; compute half types in float32 and round once.
-at::Tensor widen(const at::Tensor& t) {
-  const at::ScalarType type = t.scalar_type();
-  return type == at::kHalf || type == at::kBFloat16 ? t.to(at::kFloat) : t;
-}
-
 KernelFactory coerced_2d_kernel(AlongDim along_dim) {
   return [along_dim](const KernelInit& init) -> Kernel {
     const int64_t axis = init.node.attr_int("axis", 1);
@@ -31,7 +25,8 @@ KernelFactory coerced_2d_kernel(AlongDim along_dim) {
       const int64_t split = axis == x.dim() ? axis : normalize_axis(axis, x.dim(), where);
       int64_t rows = 1;
       for (int64_t d = 0; d < split; ++d) rows *= x.size(d);
-      const at::Tensor matrix = widen(x).reshape({rows, rows == 0 ? 0 : x.numel() / rows});
+      const at::Tensor matrix =
+          widen_reduced_float(x).reshape({rows, rows == 0 ? 0 : x.numel() / rows});
       return {along_dim(matrix, 1).reshape(x.sizes()).to(x.scalar_type())};
     };
   };
@@ -44,7 +39,7 @@ KernelFactory single_axis_kernel(AlongDim along_dim) {
     return [=](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs.at(0);
       const int64_t dim = normalize_axis(axis, x.dim(), where);
-      return {along_dim(widen(x), dim).to(x.scalar_type())};
+      return {along_dim(widen_reduced_float(x), dim).to(x.scalar_type())};
     };
   };
 }

@@ -103,6 +103,32 @@ class RunTest(CliTestCase):
                 self.assertAlmostEqual(a[key], b[key], places=6)
                 self.assertAlmostEqual(a[key], c[key], places=6)
 
+    def test_jpeg_input_is_resized_and_laid_out_for_the_model(self):
+        from PIL import Image
+        jpeg = os.path.join(self.tmp, "digit.jpg")
+        # A larger RGB picture of the digit: converted to one channel and resized to 28x28.
+        Image.open(DIGIT_PNG).convert("RGB").resize((56, 56)).save(jpeg, quality=95)
+        data = self.run_json(DIGITS, "--input", jpeg)
+        reference = self.run_json(DIGITS, "--input", DIGIT_NPY)
+        self.assertEqual(data["layers"][0]["shape"], [1, 32, 26, 26])
+        self.assertAlmostEqual(data["layers"][-1]["max"], reference["layers"][-1]["max"], delta=0.05)
+
+    def test_bare_inputs_bind_in_declared_order_and_pb_names_bind_by_name(self):
+        a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [2])
+        b = helper.make_tensor_value_info("b", TensorProto.FLOAT, [2])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+        model = save_model(self.tmp, "sub", [helper.make_node("Sub", ["a", "b"], ["y"], name="sub")],
+                           [a, b], [y])
+        first, second = os.path.join(self.tmp, "1.npy"), os.path.join(self.tmp, "2.npy")
+        np.save(first, np.array([10, 10], np.float32))
+        np.save(second, np.array([1, 2], np.float32))
+        self.assertEqual(self.run_json(model, "--input", first, "--input", second)["layers"][0]["min"], 8)
+        # A .pb naming "b" binds to b even when given first.
+        pb = os.path.join(self.tmp, "b.pb")
+        with open(pb, "wb") as f:
+            f.write(numpy_helper.from_array(np.array([1, 2], np.float32), "b").SerializeToString())
+        self.assertEqual(self.run_json(model, "--input", pb, "--input", "a=" + first)["layers"][0]["max"], 9)
+
     def test_dump_writes_npy_and_index_matching_the_statistics(self):
         out = os.path.join(self.tmp, "dump")
         data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--dump", out)

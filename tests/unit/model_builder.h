@@ -67,6 +67,30 @@ class ModelBuilder {
   onnx::ModelProto model_;
 };
 
+// y = If(cond) then Neg(x) else Abs(x), both branches reading x from the outer graph.
+inline ModelBuilder if_model() {
+  ModelBuilder b;
+  b.input("cond", onnx::TensorProto::BOOL, {});
+  b.input("x", onnx::TensorProto::FLOAT, {2});
+  b.output("y", onnx::TensorProto::FLOAT, {2});
+  auto& node = b.node("If", {"cond"}, {"y"}, "branch");
+  for (const std::string branch : {"then_branch", "else_branch"}) {
+    auto* a = node.add_attribute();
+    a->set_name(branch);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    auto* g = a->mutable_g();
+    g->set_name(branch);
+    auto* n = g->add_node();
+    n->set_op_type(branch == "then_branch" ? "Neg" : "Abs");
+    n->add_input("x");
+    n->add_output(branch + "_out");
+    auto* out = g->add_output();
+    out->set_name(branch + "_out");
+    out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+  return b;
+}
+
 // A fresh folder under the system temp dir, removed at the end of the test.
 class TempDir {
  public:

@@ -145,27 +145,8 @@ TEST(OnnxLoader, RefusesExternalDataOutsideTheModelFolder) {
 }
 
 TEST(OnnxLoader, SubgraphReadsFromTheOuterGraphBecomeCapturedInputs) {
-  ModelBuilder b;
-  b.input("cond", onnx::TensorProto::BOOL, {});
-  b.input("x", onnx::TensorProto::FLOAT, {2});
-  b.output("y", onnx::TensorProto::FLOAT, {2});
-  auto& node = b.node("If", {"cond"}, {"y"}, "branch");
-  for (const char* branch : {"then_branch", "else_branch"}) {
-    auto* a = node.add_attribute();
-    a->set_name(branch);
-    a->set_type(onnx::AttributeProto::GRAPH);
-    auto* g = a->mutable_g();
-    g->set_name(branch);
-    auto* n = g->add_node();
-    n->set_op_type(std::string(branch) == "then_branch" ? "Neg" : "Abs");
-    n->add_input("x");
-    n->add_output(std::string(branch) + "_out");
-    auto* out = g->add_output();
-    out->set_name(std::string(branch) + "_out");
-    out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  }
   TempDir dir;
-  b.save(dir.file("if.onnx"));
+  test::if_model().save(dir.file("if.onnx"));
   const Model m = load_onnx(dir.file("if.onnx"));
   const Node& n = m.graph.nodes[0];
   ASSERT_EQ(n.captured_inputs.size(), 1u);

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -27,6 +28,8 @@ struct RunOptions {
   bool json = false;
   int threads = 0;
   std::size_t max_tensor_bytes = 0;
+  int repeat = 0;         // extra timed runs after the first
+  bool no_stats = false;  // run without observers
 };
 
 nlohmann::json number(double v) {
@@ -73,16 +76,30 @@ int run_model(const RunOptions& options) {
   const NodeFilter filter(options.filter);
   StatsObserver stats(filter);
   ObserverList observers;
-  observers.add(&stats);
+  if (!options.no_stats) observers.add(&stats);
   std::unique_ptr<DumpObserver> dump;
   if (!options.dump.empty()) {
     dump = std::make_unique<DumpObserver>(options.dump, filter);
     observers.add(dump.get());
   }
   const auto start = std::chrono::steady_clock::now();
-  const std::map<std::string, Tensor> outputs = session->run(inputs, &observers);
+  const std::map<std::string, Tensor> outputs =
+      session->run(inputs, options.no_stats ? nullptr : &observers);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // --repeat: the same run again, with fresh statistics (the dump is written only once).
+  std::vector<double> repeat_seconds;
+  for (int i = 0; i < options.repeat; ++i) {
+    StatsObserver repeat_stats(filter);
+    const auto repeat_start = std::chrono::steady_clock::now();
+    session->run(inputs, options.no_stats ? nullptr : &repeat_stats);
+    repeat_seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - repeat_start).count());
+  }
+  std::sort(repeat_seconds.begin(), repeat_seconds.end());
+  const double median_seconds =
+      repeat_seconds.empty() ? 0.0 : repeat_seconds[repeat_seconds.size() / 2];
 
   if (dump) {
     // Graph outputs are dumped even when the filter left their node out.
@@ -116,13 +133,13 @@ int run_model(const RunOptions& options) {
     }
     nlohmann::json first = nullptr;
     if (first_bad) first = record_json(records[*first_bad]);
-    std::cout << nlohmann::json{{"model", options.model},
-                                {"layers", layers},
-                                {"outputs", outs},
-                                {"first_nonfinite", first},
-                                {"seconds", seconds}}
-                     .dump(2)
-              << "\n";
+    nlohmann::json result{{"model", options.model},
+                          {"layers", layers},
+                          {"outputs", outs},
+                          {"first_nonfinite", first},
+                          {"seconds", seconds}};
+    if (options.repeat > 0) result["median_seconds"] = median_seconds;
+    std::cout << result.dump(2) << "\n";
     return 0;
   }
   Table table({"#", "node", "op", "output", "shape", "dtype", "min", "max", "mean", "std", "zeros",
@@ -136,8 +153,10 @@ int run_model(const RunOptions& options) {
                    format_number(100.0 * s.zero_fraction) + "%", std::to_string(s.nan_count),
                    std::to_string(s.inf_count), format_number(r.seconds * 1e3)});
   }
-  table.print(std::cout);
-  std::cout << "\n";
+  if (!options.no_stats) {
+    table.print(std::cout);
+    std::cout << "\n";
+  }
   for (int v : model.graph.outputs) {
     const std::string& name = model.graph.values[v].name;
     auto it = outputs.find(name);
@@ -147,10 +166,13 @@ int run_model(const RunOptions& options) {
   }
   if (first_bad)
     std::cout << nonfinite_message(records[*first_bad]) << "\n";
-  else
+  else if (!options.no_stats)
     std::cout << "no NaN or Inf in the " << records.size() << " tensors observed\n";
   std::cout << "ran " << model.graph.nodes.size() << " nodes in " << format_number(seconds * 1e3)
             << " ms" << (dump ? "; tensors written to " + options.dump : "") << "\n";
+  if (options.repeat > 0)
+    std::cout << "median of " << options.repeat
+              << " more runs: " << format_number(median_seconds * 1e3) << " ms\n";
   return 0;
 }
 
@@ -169,13 +191,19 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--seed", options->inputs.seed, "Seed for --random")->capture_default_str();
   sub->add_option("--filter", options->filter,
                   "Regex on node names, op types and tensor names: show only those layers");
-  sub->add_option("--dump", options->dump,
-                  "Write every shown tensor as .npy into DIR, with index.json");
+  CLI::Option* dump = sub->add_option("--dump", options->dump,
+                                      "Write every shown tensor as .npy into DIR, with index.json");
   sub->add_flag("--json", options->json, "Print JSON instead of a table");
   sub->add_option("--threads", options->threads, "Intra-op threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--max-tensor-bytes", options->max_tensor_bytes,
                   "Stop with an error if any tensor would be larger");
+  sub->add_option("--repeat", options->repeat,
+                  "Run N more times after the first and report the median time (benchmarking)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--no-stats", options->no_stats,
+                "Run without observers: no per-layer table, only outputs and time")
+      ->excludes(dump);
   sub->footer(
       "Examples:\n"
       "  layerscope run models/digits_cnn.onnx --input models/digits/digit_00_label_0.png\n"

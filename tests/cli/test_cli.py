@@ -176,6 +176,14 @@ class RunTest(CliTestCase):
         data = self.run_json(DIGITS, "--random", "--dim", "batch=3")
         self.assertEqual(data["layers"][0]["shape"], [3, 32, 26, 26])
 
+    def test_repeat_reports_a_median_and_no_stats_runs_bare(self):
+        data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--repeat", "3")
+        self.assertGreater(data["median_seconds"], 0)
+        self.assertEqual(len(data["layers"]), 6)
+        bare = self.run_json(DIGITS, "--input", DIGIT_NPY, "--no-stats")
+        self.assertEqual(bare["layers"], [])
+        self.assertEqual(bare["outputs"][0]["shape"], [1, 10])
+
     def test_threads_option(self):
         data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--threads", "1")
         self.assertEqual(len(data["layers"]), 6)

@@ -38,6 +38,8 @@ const char* outcome_name(Outcome o) {
       return "ERROR";
     case Outcome::Training:
       return "TRAINING";
+    case Outcome::Random:
+      return "RANDOM";
   }
   return "?";
 }
@@ -193,6 +195,9 @@ struct Tally {
         break;
       case Outcome::Training:
         ++training;
+        break;
+      case Outcome::Random:
+        ++random;
         break;
     }
   }

@@ -14,16 +14,24 @@
 #include <layerscope/graph.h>
 #include <layerscope/tensor.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
 namespace layerscope {
+
+// Runs fn(begin, end) over sub-ranges of [0, n) on the runtime's worker threads.
+using ParallelFor =
+    std::function<void(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn)>;
 
 struct RunContext {
   const Graph& graph;
   const Node& node;     // the node that produced the tensor
   int node_index;       // position of `node` in execution order
   double node_seconds;  // wall time of the node's kernel
+  // The runtime's thread pool, for observers with heavy per-tensor work (null: run serially).
+  const ParallelFor* parallel_for = nullptr;
 };
 
 enum class ObserverAction { Continue, Stop };

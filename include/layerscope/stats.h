@@ -26,7 +26,9 @@ struct TensorStats {
   bool has_nonfinite() const { return nan_count > 0 || inf_count > 0; }
 };
 
-TensorStats compute_stats(const Tensor& tensor);
+// With `parallel_for` (RunContext::parallel_for inside an observer), large tensors are split over
+// the runtime's threads; the result does not depend on the thread count.
+TensorStats compute_stats(const Tensor& tensor, const ParallelFor* parallel_for = nullptr);
 
 // Which nodes an observer sees: a regex searched in the node's name, op type and output names.
 // An empty pattern matches every node.

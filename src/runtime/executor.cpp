@@ -5,6 +5,7 @@
 
 #include <layerscope/error.h>
 
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
@@ -97,6 +98,11 @@ Tensors GraphExecutor::run(const Tensors& inputs, const OuterScope& outer, Obser
     return subgraph_executor(subgraph).run(sub_inputs, scope_for_subgraphs, nullptr);
   };
 
+  // Observers share ATen's thread pool instead of starting threads of their own.
+  static const ParallelFor parallel_for = [](int64_t n,
+                                             const std::function<void(int64_t, int64_t)>& fn) {
+    at::parallel_for(0, n, 1, fn);
+  };
   std::vector<bool> wanted(graph_.nodes.size(), false);
   if (observer)
     for (std::size_t n = 0; n < graph_.nodes.size(); ++n)
@@ -135,7 +141,7 @@ Tensors GraphExecutor::run(const Tensors& inputs, const OuterScope& outer, Obser
       check_size(outputs[o], node, graph_.values[v]);
       env[v] = std::move(outputs[o]);
       if (wanted[n]) {
-        const RunContext run_context{graph_, node, static_cast<int>(n), seconds};
+        const RunContext run_context{graph_, node, static_cast<int>(n), seconds, &parallel_for};
         if (observer->on_value(graph_.values[v], from_aten(env[v]), run_context) ==
             ObserverAction::Stop)
           stop = true;

@@ -1,0 +1,159 @@
+// TFRecord framing with masked CRC32C; the CRC uses SSE4.2's crc32 instruction where the CPU has it
+// (chosen once, at run time) and a byte table elsewhere.
+#include "tensorboard/record_writer.h"
+
+#include <layerscope/error.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <nmmintrin.h>
+#define LAYERSCOPE_CRC32C_X86 1
+#endif
+
+namespace layerscope::tensorboard {
+namespace {
+
+constexpr uint32_t kCastagnoliReflected = 0x82f63b78u;
+
+constexpr std::array<uint32_t, 256> make_crc_table() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (c >> 1) ^ kCastagnoliReflected : c >> 1;
+    table[i] = c;
+  }
+  return table;
+}
+constexpr std::array<uint32_t, 256> kCrcTable = make_crc_table();
+
+void put_le32(char* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (8 * i));
+}
+void put_le64(char* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
+}
+
+std::string os_error() { return std::strerror(errno); }
+
+}  // namespace
+
+uint32_t crc32c_portable(const void* data, std::size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint32_t c = 0xffffffffu;
+  for (std::size_t i = 0; i < size; ++i) c = kCrcTable[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+#ifdef LAYERSCOPE_CRC32C_X86
+bool crc32c_hardware_available() {
+  static const bool available = __builtin_cpu_supports("sse4.2");
+  return available;
+}
+
+__attribute__((target("sse4.2"))) uint32_t crc32c_hardware(const void* data, std::size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t c = 0xffffffffu;
+#if defined(__x86_64__)
+  for (; size >= 8; size -= 8, p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+  }
+#endif
+  auto c32 = static_cast<uint32_t>(c);
+  for (; size > 0; --size, ++p) c32 = _mm_crc32_u8(c32, *p);
+  return c32 ^ 0xffffffffu;
+}
+#else
+bool crc32c_hardware_available() { return false; }
+uint32_t crc32c_hardware(const void* data, std::size_t size) { return crc32c_portable(data, size); }
+#endif
+
+uint32_t crc32c(const void* data, std::size_t size) {
+  return crc32c_hardware_available() ? crc32c_hardware(data, size) : crc32c_portable(data, size);
+}
+
+uint32_t mask_crc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+uint32_t unmask_crc(uint32_t masked) {
+  const uint32_t rotated = masked - 0xa282ead8u;
+  return (rotated >> 17) | (rotated << 15);
+}
+
+std::string frame_record(std::string_view data) {
+  std::string record(8 + 4 + data.size() + 4, '\0');
+  char* out = record.data();
+  put_le64(out, data.size());
+  put_le32(out + 8, mask_crc(crc32c(out, 8)));
+  if (!data.empty()) std::memcpy(out + 12, data.data(), data.size());
+  put_le32(out + 12 + data.size(), mask_crc(crc32c(data.data(), data.size())));
+  return record;
+}
+
+std::optional<RecordWriter> RecordWriter::create_if_new(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) return RecordWriter(fd, path);
+  if (errno == EEXIST) return std::nullopt;
+  throw Error("cannot create event file '" + path + "': " + os_error());
+}
+
+RecordWriter RecordWriter::create(const std::string& path) {
+  std::optional<RecordWriter> file = create_if_new(path);
+  if (!file) throw Error("cannot create event file '" + path + "': " + std::strerror(EEXIST));
+  return std::move(*file);
+}
+
+RecordWriter::RecordWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+RecordWriter::RecordWriter(RecordWriter&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+RecordWriter& RecordWriter::operator=(RecordWriter&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+RecordWriter::~RecordWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RecordWriter::write(std::string_view data) {
+  if (fd_ < 0) throw Error("cannot write to event file '" + path_ + "': it is closed");
+  const std::string record = frame_record(data);
+  const char* p = record.data();
+  std::size_t left = record.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error("cannot write to event file '" + path_ + "': " + os_error());
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void RecordWriter::sync() {
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0 && errno != EINVAL && errno != EROFS)
+    throw Error("cannot sync event file '" + path_ + "': " + os_error());
+}
+
+void RecordWriter::close() {
+  if (fd_ < 0) return;
+  const int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0 && errno != EINTR)
+    throw Error("cannot close event file '" + path_ + "': " + os_error());
+}
+
+}  // namespace layerscope::tensorboard

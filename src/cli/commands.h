@@ -13,5 +13,6 @@ struct Command {
 
 Command add_summary_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
+Command add_events_command(CLI::App& app);
 
 }  // namespace layerscope::cli

@@ -55,9 +55,28 @@ SummaryValue convert(const pb::Summary::Value& v) {
       out.image.colorspace = v.image().colorspace();
       out.image.encoded = v.image().encoded_image_string();
       break;
-    case pb::Summary::Value::kTensor:
+    case pb::Summary::Value::kTensor: {
       out.kind = SummaryValue::Kind::Tensor;
+      const pb::TensorProto& t = v.tensor();
+      if (out.plugin_name == "scalars") {
+        if (t.float_val_size() == 1) {
+          out.kind = SummaryValue::Kind::Scalar;
+          out.scalar = t.float_val(0);
+        } else if (t.double_val_size() == 1) {
+          out.kind = SummaryValue::Kind::Scalar;
+          out.scalar = t.double_val(0);
+        } else if (t.dtype() == pb::DT_FLOAT && t.tensor_content().size() == sizeof(float)) {
+          float f;
+          std::memcpy(&f, t.tensor_content().data(), sizeof f);
+          out.kind = SummaryValue::Kind::Scalar;
+          out.scalar = f;
+        } else if (t.dtype() == pb::DT_DOUBLE && t.tensor_content().size() == sizeof(double)) {
+          std::memcpy(&out.scalar, t.tensor_content().data(), sizeof(double));
+          out.kind = SummaryValue::Kind::Scalar;
+        }
+      }
       break;
+    }
     case pb::Summary::Value::VALUE_NOT_SET:
       break;
   }
@@ -95,6 +114,7 @@ EventFile read_events(const std::string& path) {
   RecordFile records = read_records(path);
   EventFile file;
   file.truncated = records.truncated;
+  file.tail_bytes = records.tail_bytes;
   for (std::size_t i = 0; i < records.records.size(); ++i) {
     pb::Event event;
     if (!event.ParseFromString(records.records[i]))

@@ -1,6 +1,6 @@
 #pragma once
 // Reads TensorBoard event files: TFRecord framing with both CRCs checked, then each record parsed
-// as an Event into plain structs (no protobuf types in this header). Backs the tests and, later,
+// as an Event into plain structs (no protobuf types in this header). Backs the tests and
 // `layerscope events DIR`.
 #include "tensorboard/histogram.h"
 
@@ -31,9 +31,11 @@ struct SummaryValue {
   std::string tag;
   Kind kind = Kind::Empty;
   std::string plugin_name;  // from the value's metadata, if any
-  double scalar = 0;        // Kind::Scalar (simple_value)
-  Histogram histogram;      // Kind::Histogram (its nan/inf counts are not stored in the file)
-  ImageValue image;         // Kind::Image
+  // Kind::Scalar: simple_value, or a one-element float/double tensor whose plugin is "scalars"
+  // (as TensorFlow 2 writes scalars).
+  double scalar = 0;
+  Histogram histogram;  // Kind::Histogram (its nan/inf counts are not stored in the file)
+  ImageValue image;     // Kind::Image
 };
 
 struct EventRecord {
@@ -47,6 +49,7 @@ struct EventRecord {
 struct EventFile {
   std::vector<EventRecord> events;
   bool truncated = false;  // as RecordFile::truncated
+  std::size_t tail_bytes = 0;
 };
 
 // Throws Error naming the file and the record's index if a record is not an Event.

@@ -5,6 +5,7 @@ Small models are built here with onnx.helper; outputs are read back with numpy.
 """
 import json
 import os
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -33,6 +34,82 @@ def save_model(folder, name, nodes, inputs, outputs, initializers=(), opset=13, 
     model.ir_version = 8
     path = os.path.join(folder, name + ".onnx")
     onnx.save(model, path)
+    return path
+
+
+# --- TensorBoard event files, written here from the public TFRecord and protobuf layouts ---
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xFFFFFFFF
+
+
+def masked_crc(data):
+    crc = crc32c(data)
+    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def tfrecord(data):
+    length = struct.pack("<Q", len(data))
+    return length + struct.pack("<I", masked_crc(length)) + data + struct.pack("<I", masked_crc(data))
+
+
+def varint(v):
+    out = b""
+    while v >= 0x80:
+        out += bytes([(v & 0x7F) | 0x80])
+        v >>= 7
+    return out + bytes([v])
+
+
+def field(number, wire_type, payload):
+    return varint(number << 3 | wire_type) + payload
+
+
+def length_delimited(number, data):
+    return field(number, 2, varint(len(data)) + (data.encode() if isinstance(data, str) else data))
+
+
+def event(step, *values, file_version=None):
+    """Event {wall_time 1, step 2, file_version 3, summary 5}; Summary {value 1}."""
+    out = field(1, 1, struct.pack("<d", 1.7e9 + step)) + field(2, 0, varint(step))
+    if file_version:
+        return out + length_delimited(3, file_version)
+    return out + length_delimited(5, b"".join(length_delimited(1, v) for v in values))
+
+
+def scalar(tag, value):  # Summary.Value {tag 1, simple_value 2}
+    return length_delimited(1, tag) + field(2, 5, struct.pack("<f", value))
+
+
+def histogram(tag, limits, counts):  # Summary.Value.histo 5: HistogramProto {num 3, limits 6, buckets 7}
+    histo = (field(3, 1, struct.pack("<d", sum(counts))) +
+             length_delimited(6, struct.pack("<%dd" % len(limits), *limits)) +
+             length_delimited(7, struct.pack("<%dd" % len(counts), *counts)))
+    return length_delimited(1, tag) + length_delimited(5, histo)
+
+
+def image(tag):  # Summary.Value.image 4: Image {height 1, width 2, colorspace 3, encoded 4}
+    return length_delimited(1, tag) + length_delimited(
+        4, field(1, 0, varint(2)) + field(2, 0, varint(3)) + field(3, 0, varint(1)) +
+        length_delimited(4, b"\x89PNG"))
+
+
+def text(tag):  # Summary.Value {metadata 9: {plugin_data 1: {plugin_name 1}}, tensor 8}
+    metadata = length_delimited(1, length_delimited(1, "text"))
+    return length_delimited(1, tag) + length_delimited(9, metadata) + length_delimited(
+        8, field(1, 0, varint(7)) + length_delimited(8, "hello"))
+
+
+def write_events(folder, records, name="events.out.tfevents.1700000000.host"):
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    with open(path, "wb") as f:
+        f.write(b"".join(tfrecord(r) for r in [event(0, file_version="brain.Event:2"), *records]))
     return path
 
 
@@ -298,6 +375,90 @@ class BadInputTest(CliTestCase):
         self.assertFailsClearly(
             layerscope("run", DIGITS, "--input", DIGIT_NPY, "--dump", os.path.join(blocker, "sub")),
             "cannot create dump folder")
+
+
+class EventsTest(CliTestCase):
+    def write_runs(self):
+        """Run "." with scalars, a histogram, an image and a text; run "b/c" with one scalar."""
+        records = [event(step, scalar("loss", 1.0 / (step + 1)), scalar("acc", 0.25 * step))
+                   for step in range(3)]
+        records.append(event(2, histogram("conv1/act", [-1.0, 0.0, 1.0], [2.0, 0.0, 5.0])))
+        records.append(event(4, histogram("conv1/act", [1.0], [1.0]), image("input"), text("note")))
+        top = write_events(self.tmp, records)
+        write_events(os.path.join(self.tmp, "b", "c"), [event(7, scalar("lr", 0.5))])
+        return top
+
+    def test_runs_tags_kinds_steps_and_last_values(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Run . (1 file)", r.stdout)
+        self.assertIn("events.out.tfevents.1700000000.host: 6 records, CRCs OK", r.stdout)
+        self.assertIn("Run b/c (1 file)", r.stdout)
+        lines = {line.split()[0]: line.split() for line in r.stdout.splitlines()[1:] if line.startswith("  ")}
+        self.assertEqual(lines["loss"], ["loss", "scalar", "3", "0", "2", "0.3333"])
+        self.assertEqual(lines["acc"], ["acc", "scalar", "3", "0", "2", "0.5000"])
+        self.assertEqual(lines["conv1/act"], ["conv1/act", "histogram", "2", "2", "4"])
+        self.assertEqual(lines["input"], ["input", "image", "1", "4", "4"])
+        self.assertEqual(lines["note"], ["note", "other", "1", "4", "4"])
+        self.assertEqual(lines["lr"], ["lr", "scalar", "1", "7", "7", "0.5000"])
+
+    def test_json(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = json.loads(r.stdout)
+        self.assertEqual([run["run"] for run in data["runs"]], [".", "b/c"])
+        top = data["runs"][0]
+        self.assertEqual(top["files"], [{"file": "events.out.tfevents.1700000000.host", "records": 6,
+                                         "truncated": False, "tail_bytes": 0}])
+        tags = {t["tag"]: t for t in top["tags"]}
+        self.assertEqual(list(tags), ["loss", "acc", "conv1/act", "input", "note"])
+        self.assertEqual(tags["loss"]["last_value"], np.float32(1.0 / 3))
+        self.assertEqual((tags["loss"]["steps"], tags["loss"]["first_step"], tags["loss"]["last_step"]),
+                         (3, 0, 2))
+        self.assertEqual(tags["conv1/act"]["kind"], "histogram")
+        self.assertNotIn("last_value", tags["conv1/act"])
+        self.assertEqual(tags["note"]["plugin"], "text")
+        self.assertEqual(data["runs"][1]["tags"],
+                         [{"tag": "lr", "kind": "scalar", "plugin": "", "steps": 1, "first_step": 7,
+                           "last_step": 7, "last_value": 0.5}])
+
+    def test_truncated_tail_is_reported_not_an_error(self):
+        path = self.write_runs()
+        extra = tfrecord(event(9, scalar("loss", 9.0)))
+        with open(path, "ab") as f:
+            f.write(extra[:17])
+        r = layerscope("events", self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("6 whole records, truncated tail of 17 bytes", r.stdout)
+        data = json.loads(layerscope("events", self.tmp, "--json").stdout)
+        self.assertEqual(data["runs"][0]["files"][0]["tail_bytes"], 17)
+        self.assertTrue(data["runs"][0]["files"][0]["truncated"])
+
+    def test_corrupt_crc_names_the_file_and_offset(self):
+        self.write_runs()
+        path = os.path.join(self.tmp, "b", "c", "events.out.tfevents.1700000000.host")
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        second = len(tfrecord(event(0, file_version="brain.Event:2")))
+        data[second + 14] ^= 0x01  # inside the second record's data
+        with open(path, "wb") as f:
+            f.write(data)
+        for extra in [(), ("--json",)]:
+            r = layerscope("events", self.tmp, *extra)
+            self.assertFailsClearly(r, path, "CRC", "byte %d" % second)
+            self.assertEqual(r.stdout, "")
+
+    def test_missing_dir(self):
+        missing = os.path.join(self.tmp, "nope")
+        self.assertFailsClearly(layerscope("events", missing), "cannot read log folder", missing)
+
+    def test_folder_without_event_files(self):
+        r = layerscope("events", self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("No event files", r.stdout)
+        self.assertEqual(json.loads(layerscope("events", self.tmp, "--json").stdout)["runs"], [])
 
 
 if __name__ == "__main__":

@@ -230,6 +230,38 @@ TEST(Record, ReaderKeepsWholeRecordsOfATruncatedFileAndRejectsBadCrcs) {
   EXPECT_THROW(tb::read_records(dir.file("bad")), Error);
 }
 
+TEST(EventReader, ReadsTensorScalarsAndKindsByPluginAndKeepsTheTailSize) {
+  // TensorFlow 2 writes a scalar as a one-element float tensor whose plugin is "scalars".
+  const auto plugin = [](const std::string& name) {
+    return bytes_field(9, bytes_field(1, bytes_field(1, name)));
+  };
+  const std::string float_tensor = key(1, 0) + varint(1) + bytes_field(5, f32(1, 2.5f).substr(1));
+  const std::string double_tensor = key(1, 0) + varint(2) + packed_doubles(6, {-0.125});
+  const std::string text_tensor = key(1, 0) + varint(7) + bytes_field(8, "hi");
+  const std::string values =
+      bytes_field(1, bytes_field(1, "loss") + plugin("scalars") + bytes_field(8, float_tensor)) +
+      bytes_field(1, bytes_field(1, "lr") + plugin("scalars") + bytes_field(8, double_tensor)) +
+      bytes_field(1, bytes_field(1, "note") + plugin("text") + bytes_field(8, text_tensor));
+  const std::string event = f64(1, 1.5) + step_field(3) + bytes_field(5, values);
+  TempDir dir;
+  std::ofstream(dir.file("events"), std::ios::binary)
+      << reference_record(file_version_event(1.0)) << reference_record(event)
+      << reference_record(event).substr(0, 20);
+  const tb::EventFile file = tb::read_events(dir.file("events"));
+  ASSERT_EQ(file.events.size(), 2u);
+  EXPECT_TRUE(file.truncated);
+  EXPECT_EQ(file.tail_bytes, 20u);
+  const std::vector<tb::SummaryValue>& v = file.events[1].values;
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(file.events[1].step, 3);
+  EXPECT_EQ(v[0].kind, tb::SummaryValue::Kind::Scalar);
+  EXPECT_EQ(v[0].scalar, 2.5);
+  EXPECT_EQ(v[1].kind, tb::SummaryValue::Kind::Scalar);
+  EXPECT_EQ(v[1].scalar, -0.125);
+  EXPECT_EQ(v[2].kind, tb::SummaryValue::Kind::Tensor);
+  EXPECT_EQ(v[2].plugin_name, "text");
+}
+
 // --- histograms ---
 
 TEST(Histogram, BucketLimitsAreTensorFlowsDefault) {

@@ -13,11 +13,27 @@
 // a file whose records all load. All members may be called from several threads at once.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace layerscope {
+
+class Tensor;
+
+// How the values of a float image are laid out: height x width x channels (channels interleaved)
+// or channels x height x width (planes, as PyTorch's tensors).
+enum class ImageLayout { HWC, CHW };
+
+struct HistogramOptions {
+  // 0: TensorFlow's default exponential buckets. N > 0: N equal-width bins from the finite min to
+  // max, as numpy.histogram(values, bins=N) (PyTorch's add_histogram(..., bins=N)); the N + 1
+  // edges are the bucket limits, the first one the limit of an empty bucket.
+  int bins = 0;
+};
+
+class Graph;
 
 // What add_histogram() left out of the histogram.
 struct HistogramCounts {
@@ -60,6 +76,55 @@ class SummaryWriter {
   // 2 gray+alpha, 3 RGB, 4 RGBA. Stored as PNG.
   void add_image(const std::string& tag, const uint8_t* pixels, int height, int width, int channels,
                  int64_t step, std::optional<double> walltime = std::nullopt);
+
+  // One scalar per series, as PyTorch's add_scalars: each series is its own run, the sub-folder
+  // <logdir>/<main_tag with '/' as '_'>_<name> with its own event file (kept open until close()),
+  // where the value is written under the tag `main_tag`.
+  void add_scalars(const std::string& main_tag, const std::map<std::string, double>& values,
+                   int64_t step, std::optional<double> walltime = std::nullopt);
+
+  // Same as add_histogram() above with `options.bins` equal-width bins when it is positive.
+  HistogramCounts add_histogram(const std::string& tag, const float* values, std::size_t count,
+                                int64_t step, const HistogramOptions& options,
+                                std::optional<double> walltime = std::nullopt);
+
+  // Float pixels in [0, 1] (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA channels), scaled as PyTorch
+  // does: v * 255 clipped to [0, 255] and truncated; NaN is 0.
+  void add_image(const std::string& tag, const float* values, int height, int width, int channels,
+                 ImageLayout layout, int64_t step, std::optional<double> walltime = std::nullopt);
+
+  // `count` images of the same size as one grid image: ceil(sqrt(count)) columns, rows as needed,
+  // `padding` pixels of 0 around and between the tiles (torchvision's make_grid layout).
+  // Float values are count x (height x width x channels or channels x height x width), scaled as
+  // add_image's; uint8 pixels are count x height x width x channels.
+  void add_images(const std::string& tag, const float* values, int count, int height, int width,
+                  int channels, ImageLayout layout, int64_t step,
+                  std::optional<double> walltime = std::nullopt, int padding = 2);
+  void add_images(const std::string& tag, const uint8_t* pixels, int count, int height, int width,
+                  int channels, int64_t step, std::optional<double> walltime = std::nullopt,
+                  int padding = 2);
+
+  // The text plugin's value, as PyTorch writes it: tag `<tag>/text_summary`, a DT_STRING tensor of
+  // shape [1] holding the UTF-8 text, plugin "text".
+  void add_text(const std::string& tag, const std::string& text, int64_t step,
+                std::optional<double> walltime = std::nullopt);
+
+  // The whole tensor as a TensorProto (dtype, shape, tensor_content little-endian), plugin
+  // "tensor" as PyTorch's add_tensor. Float16/32/64, BFloat16, (u)int8/16/32/64, bool, complex;
+  // other dtypes throw Error.
+  void add_tensor(const std::string& tag, const Tensor& tensor, int64_t step,
+                  std::optional<double> walltime = std::nullopt);
+
+  // The model's graph for TensorBoard's Graphs tab: one Event whose graph_def is a GraphDef with
+  // one NodeDef per node, named "<scope>/<name>" from Node::scope (e.g. node
+  // "/layer1/layer1.0/conv1/Conv" in scope "layer1/layer1.0/conv1" becomes
+  // "layer1/layer1.0/conv1/Conv", so TensorBoard folds each scope into one box), op = the op type,
+  // inputs = the producing nodes ("name:k" for output k > 0), the node's attributes as AttrValues
+  // and `_output_shapes` (unknown dimensions -1) so edges show their shapes. Graph inputs are
+  // "Placeholder" nodes; each weight is a "Const" node with its dtype and shape but no data, in its
+  // first consumer's scope (TensorBoard draws it as a small icon inside that consumer). Names keep
+  // only [A-Za-z0-9_.-/] (others become '_') and are made unique with "_<n>".
+  void add_graph(const Graph& graph, std::optional<double> walltime = std::nullopt);
 
   // Records reach the OS as they are added; flush() also asks it to put them on disk (fdatasync).
   void flush();

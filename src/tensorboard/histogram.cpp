@@ -84,4 +84,54 @@ Histogram make_histogram(const float* values, std::size_t count) {
   return h;
 }
 
+Histogram make_histogram_equal_bins(const float* values, std::size_t count, int bins) {
+  Histogram h;
+  double lo = DBL_MAX, hi = -DBL_MAX;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double v = values[i];
+    if (std::isnan(v)) {
+      ++h.nan_count;
+    } else if (std::isinf(v)) {
+      ++(v > 0 ? h.pos_inf_count : h.neg_inf_count);
+    } else {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      h.num += 1.0;
+      h.sum += v;
+      h.sum_squares += v * v;
+    }
+  }
+  if (h.num == 0) {
+    h.bucket_limit = {DBL_MAX};
+    h.bucket = {0.0};
+    return h;
+  }
+  h.min = lo;
+  h.max = hi;
+  double first = lo, last = hi;
+  if (first == last) first -= 0.5, last += 0.5;
+  // numpy.linspace's edges and numpy.histogram's index computation, corrected against the edges.
+  const auto n = static_cast<std::size_t>(bins);
+  std::vector<double> edges(n + 1);
+  const double step = (last - first) / static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) edges[i] = static_cast<double>(i) * step + first;
+  edges[n] = last;
+  std::vector<double> counts(n, 0.0);
+  const double span = last - first;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double v = values[i];
+    if (!std::isfinite(v)) continue;
+    auto b = static_cast<std::size_t>((v - first) / span * static_cast<double>(n));
+    if (b >= n) b = n - 1;
+    if (v < edges[b] && b > 0) --b;
+    if (b + 1 < n && v >= edges[b + 1]) ++b;
+    counts[b] += 1.0;
+  }
+  h.bucket_limit = std::move(edges);
+  h.bucket.reserve(n + 1);
+  h.bucket.push_back(0.0);
+  h.bucket.insert(h.bucket.end(), counts.begin(), counts.end());
+  return h;
+}
+
 }  // namespace layerscope::tensorboard

@@ -26,4 +26,11 @@ const std::vector<double>& default_bucket_limits();
 
 Histogram make_histogram(const float* values, std::size_t count);
 
+// numpy.histogram(values, bins) over the finite values, as PyTorch's add_histogram(bins=N): `bins`
+// equal-width bins from min to max (min - 0.5 to max + 0.5 when they are equal), bin i holding
+// [edge[i], edge[i+1]) and the last one closed. bucket_limit is the bins + 1 edges, bucket a 0
+// for the first edge (TensorBoard keeps only right limits; this keeps the lower edge visible, as
+// PyTorch writes it) then the counts. NaN, Inf and no finite values: as make_histogram. bins >= 1.
+Histogram make_histogram_equal_bins(const float* values, std::size_t count, int bins);
+
 }  // namespace layerscope::tensorboard

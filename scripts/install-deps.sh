@@ -4,9 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libopenblas0-serial replaces the reference BLAS libtorch links (libblas.so.3 alternative): Gemm,
+# MatMul and ATen's im2col convolutions run 2-20x faster. Serial, because ATen already spreads work
+# over --threads OpenMP threads and calls BLAS from inside them: the pthread build adds its own
+# threads regardless of --threads, the OpenMP build stalls in ATen's batched products.
 packages=(
   build-essential cmake ninja-build git pkg-config
-  libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libjpeg62-turbo-dev
+  libtorch-dev libopenblas0-serial
+  libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libjpeg62-turbo-dev
   libcli11-dev nlohmann-json3-dev libgraphviz-dev libonnx-testdata
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil

@@ -252,20 +252,7 @@ void SummaryWriter::add_scalar(const std::string& tag, double value, int64_t ste
 HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float* values,
                                              std::size_t count, int64_t step,
                                              std::optional<double> walltime) {
-  const tensorboard::Histogram h = tensorboard::make_histogram(values, count);
-  pb::Event event;
-  pb::Summary::Value* v = event.mutable_summary()->add_value();
-  v->set_tag(tag);
-  pb::HistogramProto* histo = v->mutable_histo();
-  histo->set_min(h.min);
-  histo->set_max(h.max);
-  histo->set_num(h.num);
-  histo->set_sum(h.sum);
-  histo->set_sum_squares(h.sum_squares);
-  histo->mutable_bucket_limit()->Add(h.bucket_limit.begin(), h.bucket_limit.end());
-  histo->mutable_bucket()->Add(h.bucket.begin(), h.bucket.end());
-  impl_->write(event, walltime, step);
-  return {static_cast<int64_t>(h.num), h.nan_count, h.pos_inf_count, h.neg_inf_count};
+  return add_histogram(tag, values, count, step, HistogramOptions{}, walltime);
 }
 
 void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int height, int width,
@@ -317,9 +304,9 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
   if (options.bins < 0)
     throw Error("histogram '" + tag + "': " + std::to_string(options.bins) +
                 " bins; expected 0 (exponential buckets) or more");
-  if (options.bins == 0) return add_histogram(tag, values, count, step, walltime);
   const tensorboard::Histogram h =
-      tensorboard::make_histogram_equal_bins(values, count, options.bins);
+      options.bins == 0 ? tensorboard::make_histogram(values, count)
+                        : tensorboard::make_histogram_equal_bins(values, count, options.bins);
   pb::Event event;
   pb::Summary::Value* v = event.mutable_summary()->add_value();
   v->set_tag(tag);

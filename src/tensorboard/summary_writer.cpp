@@ -257,12 +257,7 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
 
 void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int height, int width,
                               int channels, int64_t step, std::optional<double> walltime) {
-  if (channels < 1 || channels > 4)
-    throw Error("image '" + tag + "' has " + std::to_string(channels) +
-                " channels; expected 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)");
-  if (height <= 0 || width <= 0)
-    throw Error("image '" + tag + "' is " + std::to_string(height) + "x" + std::to_string(width) +
-                "; expected at least 1x1");
+  check_image_shape(tag, height, width, channels);
   pb::Event event;
   pb::Summary::Value* v = event.mutable_summary()->add_value();
   v->set_tag(tag);

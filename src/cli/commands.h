@@ -14,5 +14,6 @@ struct Command {
 Command add_summary_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_events_command(CLI::App& app);
+Command add_log_command(CLI::App& app);
 
 }  // namespace layerscope::cli

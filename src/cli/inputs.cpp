@@ -105,6 +105,11 @@ std::string describe_expected_inputs(const Graph& graph) {
   return text.empty() ? "none" : text;
 }
 
+bool has_input_extension(const std::string& path) {
+  const std::string ext = lower_extension(path);
+  return ext == ".npy" || ext == ".pb" || ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
 Tensor load_input_file(const std::string& path, const Value& input, std::string* pb_name) {
   const std::string ext = lower_extension(path);
   if (ext == ".npy") return read_npy(path);

@@ -21,6 +21,9 @@ struct InputOptions {
 // Throws Error saying what the model expects when inputs are missing.
 std::map<std::string, Tensor> bind_inputs(const Graph& graph, const InputOptions& options);
 
+// Whether the file's extension is one load_input_file reads (.npy, .pb, .png, .jpg, .jpeg).
+bool has_input_extension(const std::string& path);
+
 // Reads .npy, .pb (ONNX TensorProto) or .png/.jpg (sized and laid out for `input`).
 Tensor load_input_file(const std::string& path, const Value& input, std::string* pb_name);
 

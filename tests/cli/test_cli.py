@@ -461,5 +461,86 @@ class EventsTest(CliTestCase):
         self.assertEqual(json.loads(layerscope("events", self.tmp, "--json").stdout)["runs"], [])
 
 
+class LogTest(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.inputs = os.path.join(self.tmp, "inputs")
+        os.mkdir(self.inputs)
+        digits = os.path.join(MODELS, "digits")
+        for name in sorted(f for f in os.listdir(digits) if f.endswith(".npy"))[:3]:
+            with open(os.path.join(digits, name), "rb") as src, \
+                    open(os.path.join(self.inputs, name), "wb") as dst:
+                dst.write(src.read())
+        self.logdir = os.path.join(self.tmp, "runs", "digits")
+
+    def layers(self):
+        r = layerscope("run", DIGITS, "--input", DIGIT_NPY, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)["layers"]
+
+    def events(self):
+        r = layerscope("events", self.logdir, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = json.loads(r.stdout)["runs"]
+        self.assertEqual([run["run"] for run in runs], ["."])
+        return runs[0]
+
+    def test_graph_histograms_scalars_and_feature_maps_per_step(self):
+        r = layerscope("log", DIGITS, "--inputs-dir", self.inputs, "--logdir", self.logdir,
+                       "--threads", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("logged 3 steps (step 0 to 2) of 6 layer outputs", r.stdout)
+        self.assertIn("event file: " + self.logdir + "/events.out.tfevents.", r.stdout)
+        self.assertEqual(r.stdout.splitlines()[-1], "tensorboard --logdir " + self.logdir)
+
+        run = self.events()
+        self.assertTrue(run["graph"])
+        tags = {t["tag"]: t for t in run["tags"]}
+        layers = self.layers()
+        self.assertEqual(len(layers), 6)
+        for layer in layers:
+            name = layer["name"]
+            self.assertEqual(tags[name]["kind"], "histogram", name)
+            self.assertEqual((tags[name]["steps"], tags[name]["first_step"], tags[name]["last_step"]),
+                             (3, 0, 2))
+            for stat in ["mean", "std", "zero_fraction", "nan_count", "inf_count"]:
+                tag = tags[name + "/" + stat]
+                self.assertEqual((tag["kind"], tag["steps"]), ("scalar", 3), tag)
+            self.assertEqual(tags[name + "/nan_count"]["last_value"], 0)
+            image = tags.get(name + "/feature_maps")
+            if len(layer["shape"]) == 4:
+                self.assertEqual((image["kind"], image["steps"]), ("image", 3), name)
+            else:
+                self.assertIsNone(image, name)
+        self.assertTrue(any(len(layer["shape"]) == 4 for layer in layers))
+        self.assertTrue(any(len(layer["shape"]) != 4 for layer in layers))
+        self.assertEqual(len(tags), 6 * 6 + sum(len(layer["shape"]) == 4 for layer in layers))
+
+    def test_filter_step_images_and_single_input(self):
+        r = layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--filter",
+                       "conv1", "--step", "5", "--images", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("logged 1 step (step 5)", r.stdout)
+        tags = {t["tag"]: t for t in self.events()["tags"]}
+        self.assertEqual({tag.split("/")[1] for tag in tags}, {"conv1"})
+        self.assertTrue(all(t["kind"] != "image" and t["first_step"] == 5 for t in tags.values()))
+
+    def test_bad_input(self):
+        self.assertFailsClearly(layerscope("log", DIGITS, "--inputs-dir", self.inputs), "--logdir")
+        self.assertFailsClearly(layerscope("log", DIGITS, "--logdir", self.logdir),
+                                "image float32 [batch,1,28,28]", "--input")
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        with open(os.path.join(empty, "labels.csv"), "w") as f:
+            f.write("file,label\n")  # not an input: passed over
+        self.assertFailsClearly(layerscope("log", DIGITS, "--inputs-dir", empty, "--logdir",
+                                           self.logdir), "holds no .npy, .pb, .png or .jpg files",
+                                empty)
+        self.assertFailsClearly(layerscope("log", DIGITS, "--inputs-dir",
+                                           os.path.join(self.tmp, "nope"), "--logdir", self.logdir),
+                                "cannot read inputs folder")
+        self.assertFalse(os.path.exists(self.logdir), "nothing is written before inputs are bound")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,60 @@
+#pragma once
+// An observer that logs every layer's output to TensorBoard through a SummaryWriter: a histogram
+// of its values, its statistics as scalars and, for rank-4 feature maps, one grid image of the
+// first channels. It knows nothing of the model format; the caller sets the step before each run.
+//
+//   layerscope::SummaryWriter writer("runs/exp1");
+//   layerscope::TensorBoardObserver observer(writer);
+//   for (int64_t step = 0; step < steps; ++step) {
+//     observer.set_step(step);
+//     session->run(inputs[step], &observer);
+//   }
+//
+// For a tensor named T (tags are the tensor names as they are; TensorBoard groups them by '/'):
+//   T                   histogram of the values (floating tensors only, converted to float32)
+//   T/mean, T/std, T/zero_fraction, T/nan_count, T/inf_count   scalars (compute_stats)
+//   T/feature_maps      for rank-4 floating tensors N x C x H x W: the first `images` channels of
+//                       the first batch item as one gray grid, each channel scaled to [0, 1] by
+//                       its own finite min and max (a constant channel is all 0)
+#include <layerscope/observer.h>
+#include <layerscope/stats.h>
+#include <layerscope/summary_writer.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+namespace layerscope {
+
+struct TensorBoardObserverOptions {
+  NodeFilter filter;  // which nodes are logged (default: all)
+  int images = 8;     // channels in each feature-map grid; 0 logs no images
+};
+
+class TensorBoardObserver : public Observer {
+ public:
+  explicit TensorBoardObserver(SummaryWriter& writer, int64_t step = 0,
+                               TensorBoardObserverOptions options = {});
+
+  void set_step(int64_t step) { step_ = step; }
+  int64_t step() const { return step_; }
+
+  bool wants(const Graph& graph, const Node& node) override;
+  ObserverAction on_value(const Value& value, const Tensor& tensor,
+                          const RunContext& context) override;
+
+  // Tensors logged so far (distinct names), and how many histograms, scalars and images.
+  const std::set<std::string>& tensors() const { return tensors_; }
+  int64_t histograms() const { return histograms_; }
+  int64_t scalars() const { return scalars_; }
+  int64_t images() const { return images_; }
+
+ private:
+  SummaryWriter& writer_;
+  int64_t step_;
+  TensorBoardObserverOptions options_;
+  std::set<std::string> tensors_;
+  int64_t histograms_ = 0, scalars_ = 0, images_ = 0;
+};
+
+}  // namespace layerscope

@@ -2,6 +2,7 @@
 // TensorBoard event files (graph, histograms, statistics as scalars, feature-map images).
 #include "cli/commands.h"
 #include "cli/inputs.h"
+#include "cli/progress.h"
 
 #include <layerscope/error.h>
 #include <layerscope/onnx.h>
@@ -78,9 +79,13 @@ int log_model(const LogOptions& options) {
   observer_options.filter = NodeFilter(options.filter);
   observer_options.images = options.images;
   TensorBoardObserver observer(writer, options.step, observer_options);
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    observer.set_step(options.step + static_cast<int64_t>(i));
-    session->run(steps[i], &observer);
+  {
+    Progress progress("logging", steps.size());
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      observer.set_step(options.step + static_cast<int64_t>(i));
+      session->run(steps[i], &observer);
+      progress.update(i + 1);
+    }
   }
   writer.close();
 

@@ -105,6 +105,15 @@ std::string describe_expected_inputs(const Graph& graph) {
   return text.empty() ? "none" : text;
 }
 
+void add_input_options(CLI::App& command, InputOptions& options) {
+  command.add_option("-i,--input", options.inputs,
+                     "NAME=FILE or FILE (.npy, .pb, .png, .jpg); repeatable. Bare files bind to "
+                     "the inputs in declared order");
+  command.add_flag("--random", options.random, "Fill inputs not given with random values");
+  command.add_option("--dim", options.dims, "SYMBOL=SIZE for named dimensions with --random");
+  command.add_option("--seed", options.seed, "Seed for --random")->capture_default_str();
+}
+
 bool has_input_extension(const std::string& path) {
   const std::string ext = lower_extension(path);
   return ext == ".npy" || ext == ".pb" || ext == ".png" || ext == ".jpg" || ext == ".jpeg";

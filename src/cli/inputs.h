@@ -3,6 +3,8 @@
 #include <layerscope/graph.h>
 #include <layerscope/tensor.h>
 
+#include <CLI/CLI.hpp>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +17,9 @@ struct InputOptions {
   std::vector<std::string> dims;  // "SYMBOL=VALUE"
   uint64_t seed = 0;
 };
+
+// Adds --input, --random, --dim and --seed to a subcommand (run, log, ...).
+void add_input_options(CLI::App& command, InputOptions& options);
 
 // Named inputs bind by name; bare files bind to the remaining inputs in declared order (a .pb
 // carrying an input's name binds by that name). --random fills whatever is left.

@@ -108,16 +108,11 @@ Command add_log_command(CLI::App& app) {
       "log", "Run the model and write every layer's activations as TensorBoard event files");
   sub->add_option("model", options->model, "ONNX model file")->required();
   sub->add_option("--logdir", options->logdir, "Folder for the event files (created if needed)");
-  sub->add_option("-i,--input", options->inputs.inputs,
-                  "NAME=FILE or FILE (.npy, .pb, .png, .jpg); repeatable. Bare files bind to the "
-                  "inputs in declared order");
+  add_input_options(*sub, options->inputs);
   sub->add_option(
       "--inputs-dir", options->inputs_dir,
       "One step per input file (.npy, .pb, .png, .jpg) of DIR, sorted by name, each bound to "
       "the model's first input");
-  sub->add_flag("--random", options->inputs.random, "Fill inputs not given with random values");
-  sub->add_option("--dim", options->inputs.dims, "SYMBOL=SIZE for named dimensions with --random");
-  sub->add_option("--seed", options->inputs.seed, "Seed for --random")->capture_default_str();
   sub->add_option("--filter", options->filter,
                   "Regex on node names, op types and tensor names: log only those layers");
   sub->add_option("--images", options->images,

@@ -183,12 +183,7 @@ Command add_run_command(CLI::App& app) {
   CLI::App* sub =
       app.add_subcommand("run", "Run the model and show every layer's output statistics");
   sub->add_option("model", options->model, "ONNX model file")->required();
-  sub->add_option("-i,--input", options->inputs.inputs,
-                  "NAME=FILE or FILE (.npy, .pb, .png, .jpg); repeatable. Bare files bind to the "
-                  "inputs in declared order");
-  sub->add_flag("--random", options->inputs.random, "Fill inputs not given with random values");
-  sub->add_option("--dim", options->inputs.dims, "SYMBOL=SIZE for named dimensions with --random");
-  sub->add_option("--seed", options->inputs.seed, "Seed for --random")->capture_default_str();
+  add_input_options(*sub, options->inputs);
   sub->add_option("--filter", options->filter,
                   "Regex on node names, op types and tensor names: show only those layers");
   CLI::Option* dump = sub->add_option("--dump", options->dump,

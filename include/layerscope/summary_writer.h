@@ -9,8 +9,24 @@
 //   writer.add_image("input", pixels, /*height=*/28, /*width=*/28, /*channels=*/1, 0);
 //   // the destructor closes the file; `tensorboard --logdir runs` shows it
 //
-// Records are written whole, one write() each, as they are added: a process killed mid-run leaves
-// a file whose records all load. All members may be called from several threads at once.
+// Writing: each add_* serializes its Event into an in-memory buffer; a background thread writes
+// the buffer to the file every `flush_seconds` (2 s by default; PyTorch waits 120 s), and it is
+// written at once when it passes `buffer_bytes` (1 MiB), on flush() and on close(). So a record
+// reaches the file at most about flush_seconds after it was added, or at flush()/close().
+//
+// What a crash leaves: the buffer holds whole records only and each write hands the OS a run of
+// whole records, so a process killed mid-run (even by SIGKILL) leaves a file whose records all
+// load, except at most a last one cut short when the kill lands inside a write() (readers,
+// TensorBoard's and `layerscope events`, stop before such a tail). Records still in the buffer are
+// lost: call flush() at points that must survive a crash.
+//
+// Errors: a write refused by the OS (disk full, file size limit, I/O error) cuts the file back to
+// its last whole record, so what was written before keeps loading; the Error, naming the file and
+// the OS's reason, is thrown by the next add_*, flush() or close() (whichever thread makes the
+// write), and every later add_* throws it too: the records after the failure are dropped, not
+// silently lost. If nobody called any of them before the destructor, it prints the error to stderr.
+//
+// All members may be called from several threads at once.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -43,13 +59,24 @@ struct HistogramCounts {
   int64_t neg_inf = 0;
 };
 
+struct SummaryWriterOptions {
+  std::string filename_suffix;  // appended to the event file's name
+  // Seconds between background writes of the buffer; 0: no background thread (the buffer is then
+  // written when full, on flush() and on close()).
+  double flush_seconds = 2.0;
+  // The buffer is written once it holds this many bytes; 0 writes every record as it is added.
+  std::size_t buffer_bytes = std::size_t(1) << 20;
+};
+
 class SummaryWriter {
  public:
   // Creates `logdir` (and its parents) if needed and a new event file in it named
   // events.out.tfevents.<10-digit Unix time>.<hostname><filename_suffix> (".<n>" is inserted before
-  // the suffix if that name is taken), whose first record is an Event with file_version
-  // "brain.Event:2". Throws Error naming the path and the OS's reason when it cannot.
+  // the suffix if that name is taken), whose first record, an Event with file_version
+  // "brain.Event:2", is written at once. Throws Error naming the path and the OS's reason when it
+  // cannot, or when flush_seconds is negative or not finite.
   explicit SummaryWriter(const std::string& logdir, const std::string& filename_suffix = "");
+  SummaryWriter(const std::string& logdir, const SummaryWriterOptions& options);
   ~SummaryWriter();  // close(), errors ignored
   // A moved-from writer may only be destroyed or assigned to.
   SummaryWriter(SummaryWriter&&) noexcept;
@@ -58,7 +85,12 @@ class SummaryWriter {
   SummaryWriter& operator=(const SummaryWriter&) = delete;
 
   // `walltime` is seconds since the Unix epoch; it defaults to now. Every add_* throws Error if
-  // the file is closed or the OS refuses the write (disk full, ...), naming the file.
+  // the file is closed or a write failed (see Errors above), naming the file.
+  //
+  // Tags: any non-empty UTF-8 string (spaces, '/', ':', any script); TensorBoard groups tags by
+  // the part before the first '/'. An empty tag or one that is not valid UTF-8 throws Error
+  // (protobuf readers, TensorBoard's among them, reject a whole record whose string field is not
+  // UTF-8).
 
   // Summary.Value.simple_value (float32), as PyTorch writes it; NaN and Inf are written as they
   // are.
@@ -126,9 +158,11 @@ class SummaryWriter {
   // only [A-Za-z0-9_.-/] (others become '_') and are made unique with "_<n>".
   void add_graph(const Graph& graph, std::optional<double> walltime = std::nullopt);
 
-  // Records reach the OS as they are added; flush() also asks it to put them on disk (fdatasync).
+  // Writes the buffered records and asks the OS to put them on disk (fdatasync), for this file and
+  // add_scalars' files. Throws Error if a write failed.
   void flush();
-  // Closes the file; later add_* calls throw. Calling it again does nothing.
+  // Writes the buffered records and closes the files; later add_* calls throw. Throws Error if a
+  // write failed (the files are closed all the same). Calling it again does nothing.
   void close();
 
   const std::string& file_path() const;  // the event file

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -87,14 +88,35 @@ uint32_t unmask_crc(uint32_t masked) {
   return (rotated >> 17) | (rotated << 15);
 }
 
+RecordFrame record_frame(std::string_view data) {
+  RecordFrame frame;
+  put_le64(frame.header, data.size());
+  put_le32(frame.header + 8, mask_crc(crc32c(frame.header, 8)));
+  put_le32(frame.footer, mask_crc(crc32c(data.data(), data.size())));
+  return frame;
+}
+
 std::string frame_record(std::string_view data) {
-  std::string record(8 + 4 + data.size() + 4, '\0');
-  char* out = record.data();
-  put_le64(out, data.size());
-  put_le32(out + 8, mask_crc(crc32c(out, 8)));
-  if (!data.empty()) std::memcpy(out + 12, data.data(), data.size());
-  put_le32(out + 12 + data.size(), mask_crc(crc32c(data.data(), data.size())));
-  return record;
+  const RecordFrame frame = record_frame(data);
+  std::string record;
+  record.reserve(sizeof frame.header + data.size() + sizeof frame.footer);
+  record.append(frame.header, sizeof frame.header).append(data);
+  return record.append(frame.footer, sizeof frame.footer);
+}
+
+std::size_t whole_records_prefix(std::string_view records, std::size_t limit, std::size_t& count) {
+  limit = std::min(limit, records.size());
+  std::size_t at = 0;
+  count = 0;
+  while (limit - at >= 16) {
+    uint64_t length = 0;
+    for (int i = 7; i >= 0; --i)
+      length = (length << 8) | static_cast<unsigned char>(records[at + i]);
+    if (length > limit - at - 16) break;
+    at += 16 + length;
+    ++count;
+  }
+  return at;
 }
 
 std::optional<RecordWriter> RecordWriter::create_if_new(const std::string& path) {
@@ -113,13 +135,16 @@ RecordWriter RecordWriter::create(const std::string& path) {
 RecordWriter::RecordWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
 RecordWriter::RecordWriter(RecordWriter&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      size_(std::exchange(other.size_, 0)) {}
 
 RecordWriter& RecordWriter::operator=(RecordWriter&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
+    size_ = std::exchange(other.size_, 0);
   }
   return *this;
 }
@@ -129,19 +154,31 @@ RecordWriter::~RecordWriter() {
 }
 
 void RecordWriter::write(std::string_view data) {
+  std::size_t written = 0;
+  write_bytes(frame_record(data), written);
+}
+
+void RecordWriter::write_bytes(std::string_view bytes, std::size_t& written) {
+  written = 0;
   if (fd_ < 0) throw Error("cannot write to event file '" + path_ + "': it is closed");
-  const std::string record = frame_record(data);
-  const char* p = record.data();
-  std::size_t left = record.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd_, p, left);
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw Error("cannot write to event file '" + path_ + "': " + os_error());
     }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+    written += static_cast<std::size_t>(n);
+    size_ += static_cast<uint64_t>(n);
   }
+}
+
+void RecordWriter::truncate(uint64_t size) {
+  if (fd_ < 0) return;
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0 ||
+      ::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0)
+    throw Error("cannot cut event file '" + path_ + "' back to " + std::to_string(size) +
+                " bytes: " + os_error());
+  size_ = size;
 }
 
 void RecordWriter::sync() {

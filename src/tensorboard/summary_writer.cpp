@@ -1,9 +1,10 @@
-// SummaryWriter: builds Event protos (our own tensorboard/proto/*.proto) and hands them to a
-// RecordWriter under a mutex. Serialization and PNG encoding happen outside the lock.
+// SummaryWriter: builds Event protos (our own tensorboard/proto/*.proto) and hands their bytes to a
+// BufferedRecordWriter. Serialization, PNG encoding and the CRCs happen outside any lock.
 #include <layerscope/error.h>
 #include <layerscope/summary_writer.h>
 #include <layerscope/tensor.h>
 
+#include "tensorboard/buffered_record_writer.h"
 #include "tensorboard/graph_def.h"
 #include "tensorboard/histogram.h"
 #include "tensorboard/proto/event.pb.h"
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -56,6 +58,51 @@ std::string encode_png(const uint8_t* pixels, int height, int width, int channel
     throw Error("cannot encode image '" + tag + "' as PNG: " + image.message);
   png.resize(size);
   return png;
+}
+
+// Index of the first byte of `text` that does not start a well-formed UTF-8 sequence (shortest
+// form, no surrogates, at most U+10FFFF), or npos when it is all UTF-8.
+std::size_t first_invalid_utf8(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    int extra = 0;
+    uint32_t lowest = 0;  // the smallest code point this length may encode
+    uint32_t code = c;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1, lowest = 0x80, code = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2, lowest = 0x800, code = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3, lowest = 0x10000, code = c & 0x07;
+    } else {
+      return i;
+    }
+    if (n - i <= static_cast<std::size_t>(extra)) return i;
+    for (int k = 1; k <= extra; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) return i;
+      code = (code << 6) | (p[i + k] & 0x3f);
+    }
+    if (code < lowest || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += 1 + extra;
+  }
+  return std::string::npos;
+}
+
+// Tags become protobuf `string` fields, which readers refuse unless they are UTF-8.
+void check_tag(const std::string& tag) {
+  if (tag.empty()) throw Error("empty tag; expected a name such as 'loss' or 'layer1/conv'");
+  const std::size_t bad = first_invalid_utf8(tag);
+  if (bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(tag[bad]));
+    throw Error("tag is not valid UTF-8 (byte " + std::to_string(bad) + " of " +
+                std::to_string(tag.size()) + " is " + byte + "); expected a UTF-8 string");
+  }
 }
 
 void check_image_shape(const std::string& tag, int height, int width, int channels) {
@@ -180,10 +227,10 @@ bool tensor_dtype(DType dtype, pb::DataType& out) {
 }  // namespace
 
 struct SummaryWriter::Impl {
-  std::mutex mutex;
-  tensorboard::RecordWriter file{-1, ""};
+  std::unique_ptr<tensorboard::BufferedRecordWriter> file;
   // add_scalars(): one writer per series directory, closed with this one.
-  std::string logdir, filename_suffix;
+  std::string logdir;
+  SummaryWriterOptions options;
   std::mutex series_mutex;
   std::map<std::string, std::unique_ptr<SummaryWriter>> series;
   bool series_closed = false;
@@ -191,16 +238,18 @@ struct SummaryWriter::Impl {
   void write(pb::Event& event, std::optional<double> walltime, int64_t step) {
     event.set_wall_time(walltime ? *walltime : now_seconds());
     event.set_step(step);
-    const std::string bytes = event.SerializeAsString();
-    std::lock_guard<std::mutex> lock(mutex);
-    file.write(bytes);
+    file->add(event.SerializeAsString());
   }
 };
 
 SummaryWriter::SummaryWriter(const std::string& logdir, const std::string& filename_suffix)
+    : SummaryWriter(logdir, SummaryWriterOptions{filename_suffix}) {}
+
+SummaryWriter::SummaryWriter(const std::string& logdir, const SummaryWriterOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->logdir = logdir;
-  impl_->filename_suffix = filename_suffix;
+  impl_->options = options;
+  const std::string& filename_suffix = options.filename_suffix;
   std::error_code error;
   std::filesystem::create_directories(logdir, error);
   if (error) throw Error("cannot create log directory '" + logdir + "': " + error.message());
@@ -213,27 +262,34 @@ SummaryWriter::SummaryWriter(const std::string& logdir, const std::string& filen
   std::snprintf(seconds, sizeof seconds, "%010lld", static_cast<long long>(std::floor(start)));
   const std::string stem = logdir + "/events.out.tfevents." + seconds + "." + hostname();
   // Two writers started in the same second with the same suffix would share a name.
-  for (int attempt = 0;; ++attempt) {
+  std::optional<tensorboard::RecordWriter> file;
+  for (int attempt = 0; !file; ++attempt) {
     const std::string suffix =
         (attempt == 0 ? "" : "." + std::to_string(attempt)) + filename_suffix;
-    if (attempt == 1000) {
-      impl_->file = tensorboard::RecordWriter::create(stem + suffix);  // throws: exists
-      break;
-    }
-    if (auto file = tensorboard::RecordWriter::create_if_new(stem + suffix)) {
-      impl_->file = std::move(*file);
-      break;
-    }
+    if (attempt == 1000)
+      file = tensorboard::RecordWriter::create(stem + suffix);  // throws: exists
+    else
+      file = tensorboard::RecordWriter::create_if_new(stem + suffix);
   }
+  tensorboard::BufferOptions buffer;
+  buffer.flush_seconds = options.flush_seconds;
+  buffer.buffer_bytes = options.buffer_bytes;
+  impl_->file = std::make_unique<tensorboard::BufferedRecordWriter>(std::move(*file), buffer);
+  // The first record goes out at once: the file is a valid event file from the start.
   pb::Event event;
   event.set_file_version("brain.Event:2");
   impl_->write(event, start, 0);
+  impl_->file->flush(/*sync=*/false);
 }
 
 SummaryWriter::~SummaryWriter() {
+  if (!impl_) return;
+  // A failed write that was never thrown to the caller must not vanish silently.
+  const bool told = impl_->file && impl_->file->failure_reported();
   try {
     close();
-  } catch (...) {
+  } catch (const std::exception& e) {
+    if (!told) std::fprintf(stderr, "layerscope: %s\n", e.what());
   }
 }
 
@@ -242,6 +298,7 @@ SummaryWriter& SummaryWriter::operator=(SummaryWriter&&) noexcept = default;
 
 void SummaryWriter::add_scalar(const std::string& tag, double value, int64_t step,
                                std::optional<double> walltime) {
+  check_tag(tag);
   pb::Event event;
   pb::Summary::Value* v = event.mutable_summary()->add_value();
   v->set_tag(tag);
@@ -257,6 +314,7 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
 
 void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int height, int width,
                               int channels, int64_t step, std::optional<double> walltime) {
+  check_tag(tag);
   check_image_shape(tag, height, width, channels);
   pb::Event event;
   pb::Summary::Value* v = event.mutable_summary()->add_value();
@@ -278,6 +336,7 @@ void SummaryWriter::add_graph(const Graph& graph, std::optional<double> walltime
 void SummaryWriter::add_scalars(const std::string& main_tag,
                                 const std::map<std::string, double>& values, int64_t step,
                                 std::optional<double> walltime) {
+  check_tag(main_tag);
   const double time = walltime ? *walltime : now_seconds();
   std::string prefix = main_tag;
   std::replace(prefix.begin(), prefix.end(), '/', '_');
@@ -287,7 +346,7 @@ void SummaryWriter::add_scalars(const std::string& main_tag,
   for (const auto& [name, value] : values) {
     const std::string dir = impl_->logdir + "/" + prefix + "_" + name;
     std::unique_ptr<SummaryWriter>& writer = impl_->series[dir];
-    if (!writer) writer = std::make_unique<SummaryWriter>(dir, impl_->filename_suffix);
+    if (!writer) writer = std::make_unique<SummaryWriter>(dir, impl_->options);
     writer->add_scalar(main_tag, value, step, time);
   }
 }
@@ -296,6 +355,7 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
                                              std::size_t count, int64_t step,
                                              const HistogramOptions& options,
                                              std::optional<double> walltime) {
+  check_tag(tag);
   if (options.bins < 0)
     throw Error("histogram '" + tag + "': " + std::to_string(options.bins) +
                 " bins; expected 0 (exponential buckets) or more");
@@ -320,6 +380,7 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
 void SummaryWriter::add_image(const std::string& tag, const float* values, int height, int width,
                               int channels, ImageLayout layout, int64_t step,
                               std::optional<double> walltime) {
+  check_tag(tag);
   check_image_shape(tag, height, width, channels);
   const std::vector<uint8_t> pixels =
       float_images_to_hwc(values, 1, height, width, channels, layout);
@@ -329,6 +390,7 @@ void SummaryWriter::add_image(const std::string& tag, const float* values, int h
 void SummaryWriter::add_images(const std::string& tag, const float* values, int count, int height,
                                int width, int channels, ImageLayout layout, int64_t step,
                                std::optional<double> walltime, int padding) {
+  check_tag(tag);
   check_image_shape(tag, height, width, channels);
   if (count < 1) throw Error("images '" + tag + "': expected at least one image");
   const std::vector<uint8_t> pixels =
@@ -339,6 +401,7 @@ void SummaryWriter::add_images(const std::string& tag, const float* values, int 
 void SummaryWriter::add_images(const std::string& tag, const uint8_t* pixels, int count, int height,
                                int width, int channels, int64_t step,
                                std::optional<double> walltime, int padding) {
+  check_tag(tag);
   check_image_shape(tag, height, width, channels);
   int grid_height = 0, grid_width = 0;
   const std::vector<uint8_t> grid =
@@ -348,6 +411,7 @@ void SummaryWriter::add_images(const std::string& tag, const uint8_t* pixels, in
 
 void SummaryWriter::add_text(const std::string& tag, const std::string& text, int64_t step,
                              std::optional<double> walltime) {
+  check_tag(tag);
   pb::Event event;
   pb::Summary::Value* v = event.mutable_summary()->add_value();
   v->set_tag(tag + "/text_summary");
@@ -362,6 +426,7 @@ void SummaryWriter::add_text(const std::string& tag, const std::string& text, in
 
 void SummaryWriter::add_tensor(const std::string& tag, const Tensor& tensor, int64_t step,
                                std::optional<double> walltime) {
+  check_tag(tag);
   pb::DataType dtype = pb::DT_INVALID;
   if (!tensor_dtype(tensor.dtype(), dtype))
     throw Error("tensor '" + tag + "': cannot write dtype " +
@@ -390,23 +455,32 @@ void SummaryWriter::flush() {
     std::lock_guard<std::mutex> lock(impl_->series_mutex);
     for (auto& entry : impl_->series) entry.second->flush();
   }
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  impl_->file.sync();
+  impl_->file->flush();
 }
 
 void SummaryWriter::close() {
   if (!impl_) return;
+  // Every file is closed even when one fails; the first failure is thrown, this file's first.
+  std::exception_ptr failure;
   {
     std::lock_guard<std::mutex> lock(impl_->series_mutex);
     impl_->series_closed = true;
-    for (auto& entry : impl_->series) entry.second->close();
+    for (auto& entry : impl_->series) {
+      try {
+        entry.second->close();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
   }
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  if (!impl_->file.is_open()) return;
-  impl_->file.sync();
-  impl_->file.close();
+  try {
+    impl_->file->close();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
-const std::string& SummaryWriter::file_path() const { return impl_->file.path(); }
+const std::string& SummaryWriter::file_path() const { return impl_->file->path(); }
 
 }  // namespace layerscope

@@ -29,6 +29,7 @@
 // All members may be called from several threads at once.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,6 +48,11 @@ struct HistogramOptions {
   // max, as numpy.histogram(values, bins=N) (PyTorch's add_histogram(..., bins=N)); the N + 1
   // edges are the bucket limits, the first one the limit of an empty bucket.
   int bins = 0;
+  // Splits the binning of large arrays into exponential buckets over a thread pool: fn(n, body)
+  // calls body(begin, end) over sub-ranges of [0, n) (the type of RunContext::parallel_for, which
+  // an observer passes on). The result is the same with any number of threads. Null: this thread.
+  const std::function<void(int64_t n, const std::function<void(int64_t, int64_t)>& body)>*
+      parallel_for = nullptr;
 };
 
 class Graph;

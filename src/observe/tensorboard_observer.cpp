@@ -81,7 +81,9 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
   std::vector<float> storage;
   const float* floats = as_floats(tensor, storage);
   if (floats) {
-    writer_.add_histogram(tag, floats, static_cast<std::size_t>(tensor.numel()), step_);
+    HistogramOptions histogram;
+    histogram.parallel_for = context.parallel_for;
+    writer_.add_histogram(tag, floats, static_cast<std::size_t>(tensor.numel()), step_, histogram);
     ++histograms_;
   }
 

@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LAYERSCOPE_HISTOGRAM_X86 1
+#endif
 
 namespace layerscope::tensorboard {
 namespace {
@@ -19,24 +25,223 @@ std::vector<double> build_default_limits() {
   return limits;
 }
 
-// Index of the first limit greater than v (std::upper_bound), found from a logarithmic guess
-// corrected by a step or two, so the answer is exactly upper_bound's.
-std::size_t bucket_index(const std::vector<double>& limits, std::size_t zero_index, double v) {
-  const std::size_t n = limits.size();
-  std::size_t guess = zero_index + 1;  // [0, 1e-12)
-  const double magnitude = std::fabs(v);
-  if (magnitude >= 1.0e-12) {
-    static const double inv_log_growth = 1.0 / std::log(1.1);
-    const double k = std::floor(std::log(magnitude * 1.0e12) * inv_log_growth);
-    const auto steps = static_cast<std::size_t>(std::min(k + 1.0, static_cast<double>(zero_index)));
-    guess = v > 0 ? zero_index + 1 + steps : zero_index - steps;
-  } else if (v < 0) {
-    guess = zero_index;  // [-1e-12, 0)
+// Bucket lookup by the bits of a float. A float's magnitude, read as an integer, grows with its
+// value; its top 12 bits (8 of exponent, 4 of mantissa) cut the positive floats into 4096 cells,
+// each spanning at most a factor 1 + 1/16 < 1.1, so no cell holds more than one limit. A cell
+// records how many positive limits lie below it and the thresholds, as floats, at which a
+// magnitude reaches or passes the one limit inside it. Comparing floats against those thresholds
+// gives exactly the comparisons against the double limits that std::upper_bound would make.
+//
+// limits = -P[K-1] .. -P[0], 0, P[0] .. P[K-1] with P the K positive limits, so the first limit
+// above v is at K + 1 + #(P <= v) for v >= 0 (-0 included) and at K - #(P < -v) for v < 0.
+constexpr int kCellShift = 19;  // 32 - 1 (sign) - 12
+constexpr std::size_t kCells = std::size_t(1) << 12;
+
+struct BucketTable {
+  int32_t below[kCells];  // positive limits smaller than every magnitude in the cell
+  // [0][c]: m >= it  <=>  m >= the cell's limit (a value v = m >= 0 is above it);
+  // [1][c]: m >= it  <=>  m > the cell's limit (a value v = -m is below its negation).
+  float thresholds[2][kCells];
+};
+
+float float_from_bits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// The smallest float >= v (v positive and below FLT_MAX).
+float float_at_or_above(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) < v) f = std::nextafter(f, INFINITY);
+  return f;
+}
+
+const BucketTable& bucket_table() {
+  static const BucketTable table = [] {
+    const std::vector<double>& limits = default_bucket_limits();
+    const std::vector<double> positive(limits.begin() + limits.size() / 2 + 1, limits.end());
+    BucketTable t;
+    for (std::size_t c = 0; c < kCells; ++c) {
+      t.below[c] = 0;
+      t.thresholds[0][c] = t.thresholds[1][c] = INFINITY;
+      const uint32_t first_bits = static_cast<uint32_t>(c) << kCellShift;
+      if (first_bits >= 0x7f800000u) continue;  // Inf and NaN: never looked up
+      const double lo = float_from_bits(first_bits);
+      const double next = float_from_bits(first_bits + (1u << kCellShift));  // may be +Inf
+      auto it = std::lower_bound(positive.begin(), positive.end(), lo);
+      t.below[c] = static_cast<int32_t>(it - positive.begin());
+      if (it != positive.end() && *it < next) {
+        const float reaches = float_at_or_above(*it);
+        t.thresholds[0][c] = reaches;
+        t.thresholds[1][c] =
+            static_cast<double>(reaches) == *it ? std::nextafter(reaches, INFINITY) : reaches;
+      }
+    }
+    return t;
+  }();
+  return table;
+}
+
+// What one pass over the values gathers.
+struct Accumulator {
+  std::vector<uint64_t> counts;  // per limit
+  float lo = INFINITY, hi = -INFINITY;
+  double sum = 0, sum_squares = 0;
+  int64_t nan = 0, pos_inf = 0, neg_inf = 0;
+};
+
+// One value; `sum`/`sum_squares`/`lo`/`hi` are the caller's lane.
+inline void add_value(float v, const BucketTable& table, int32_t zero_index, uint64_t* counts,
+                      Accumulator& acc, double& sum, double& sum_squares, float& lo, float& hi) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const uint32_t magnitude_bits = bits & 0x7fffffffu;
+  if (magnitude_bits >= 0x7f800000u) {  // NaN or +-Inf
+    if (magnitude_bits > 0x7f800000u)
+      ++acc.nan;
+    else
+      ++(bits == magnitude_bits ? acc.pos_inf : acc.neg_inf);
+    return;
   }
-  std::size_t b = std::min(guess, n);
-  while (b > 0 && limits[b - 1] > v) --b;
-  while (b < n && limits[b] <= v) ++b;
-  return b;
+  const uint32_t cell = magnitude_bits >> kCellShift;
+  // Arithmetic rather than branches: the sign of activations is a coin toss.
+  const int32_t negative = bits > 0x80000000u;  // sign set and not -0
+  const int32_t passed =
+      table.below[cell] + (float_from_bits(magnitude_bits) >= table.thresholds[negative][cell]);
+  ++counts[zero_index + 1 - negative + (1 - 2 * negative) * passed];
+  lo = std::min(lo, v);
+  hi = std::max(hi, v);
+  const double d = v;
+  sum += d;
+  sum_squares += d * d;
+}
+
+void accumulate_portable(const float* values, std::size_t count, Accumulator& acc) {
+  const BucketTable& table = bucket_table();
+  const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
+  uint64_t* counts = acc.counts.data();
+  // Two lanes for the sums, min and max halve their chains of dependent operations.
+  double sum[2] = {0, 0}, sum_squares[2] = {0, 0};
+  float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+  std::size_t i = 0;
+  for (; i + 2 <= count; i += 2) {
+    add_value(values[i], table, zero_index, counts, acc, sum[0], sum_squares[0], lo[0], hi[0]);
+    add_value(values[i + 1], table, zero_index, counts, acc, sum[1], sum_squares[1], lo[1], hi[1]);
+  }
+  if (i < count)
+    add_value(values[i], table, zero_index, counts, acc, sum[0], sum_squares[0], lo[0], hi[0]);
+  acc.sum += sum[0] + sum[1];
+  acc.sum_squares += sum_squares[0] + sum_squares[1];
+  acc.lo = std::min({acc.lo, lo[0], lo[1]});
+  acc.hi = std::max({acc.hi, hi[0], hi[1]});
+}
+
+#ifdef LAYERSCOPE_HISTOGRAM_X86
+// Eight values at a time: the bucket index by two gathers from the table, the sums in four double
+// lanes each; the counts are then bumped one by one. A group holding NaN or Inf goes value by
+// value.
+__attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, std::size_t count,
+                                                         Accumulator& acc) {
+  const BucketTable& table = bucket_table();
+  const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
+  uint64_t* counts = acc.counts.data();
+  const __m256i magnitude_mask = _mm256_set1_epi32(0x7fffffff);
+  const __m256i largest_finite = _mm256_set1_epi32(0x7f7fffff);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i second_table = _mm256_set1_epi32(static_cast<int32_t>(kCells));
+  const __m256i above_zero_index = _mm256_set1_epi32(zero_index + 1);
+  const __m256i zero_index_v = _mm256_set1_epi32(zero_index);
+  __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
+  __m256d sum_low = _mm256_setzero_pd(), sum_high = _mm256_setzero_pd();
+  __m256d squares_low = _mm256_setzero_pd(), squares_high = _mm256_setzero_pd();
+  double scalar_sum = 0, scalar_squares = 0;
+  float scalar_lo = INFINITY, scalar_hi = -INFINITY;
+  alignas(32) int32_t index[8];
+  std::size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(values + i));
+    const __m256i magnitude = _mm256_and_si256(bits, magnitude_mask);
+    if (!_mm256_testz_si256(_mm256_cmpgt_epi32(magnitude, largest_finite), _mm256_set1_epi32(-1))) {
+      for (std::size_t k = i; k < i + 8; ++k)
+        add_value(values[k], table, zero_index, counts, acc, scalar_sum, scalar_squares, scalar_lo,
+                  scalar_hi);
+      continue;
+    }
+    const __m256i cell = _mm256_srli_epi32(magnitude, kCellShift);
+    // -1 where the value is below zero (sign set and not -0)
+    const __m256i negative =
+        _mm256_and_si256(_mm256_cmpgt_epi32(zero, bits), _mm256_cmpgt_epi32(magnitude, zero));
+    const __m256i below = _mm256_i32gather_epi32(table.below, cell, 4);
+    const __m256 threshold =
+        _mm256_i32gather_ps(&table.thresholds[0][0],
+                            _mm256_add_epi32(cell, _mm256_and_si256(negative, second_table)), 4);
+    const __m256i reached =
+        _mm256_castps_si256(_mm256_cmp_ps(_mm256_castsi256_ps(magnitude), threshold, _CMP_GE_OQ));
+    const __m256i passed = _mm256_sub_epi32(below, reached);  // below + 1 where reached
+    const __m256i bucket = _mm256_blendv_epi8(_mm256_add_epi32(above_zero_index, passed),
+                                              _mm256_sub_epi32(zero_index_v, passed), negative);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(index), bucket);
+    for (int k = 0; k < 8; ++k) ++counts[index[k]];
+
+    const __m256 v = _mm256_castsi256_ps(bits);
+    lo = _mm256_min_ps(lo, v);
+    hi = _mm256_max_ps(hi, v);
+    const __m256d low = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+    const __m256d high = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+    sum_low = _mm256_add_pd(sum_low, low);
+    sum_high = _mm256_add_pd(sum_high, high);
+    squares_low = _mm256_fmadd_pd(low, low, squares_low);
+    squares_high = _mm256_fmadd_pd(high, high, squares_high);
+  }
+  for (; i < count; ++i)
+    add_value(values[i], table, zero_index, counts, acc, scalar_sum, scalar_squares, scalar_lo,
+              scalar_hi);
+  alignas(32) double sums[4], squares[4];
+  alignas(32) float los[8], his[8];
+  _mm256_store_pd(sums, _mm256_add_pd(sum_low, sum_high));
+  _mm256_store_pd(squares, _mm256_add_pd(squares_low, squares_high));
+  _mm256_store_ps(los, lo);
+  _mm256_store_ps(his, hi);
+  acc.sum += (sums[0] + sums[1]) + (sums[2] + sums[3]) + scalar_sum;
+  acc.sum_squares += (squares[0] + squares[1]) + (squares[2] + squares[3]) + scalar_squares;
+  acc.lo = std::min({acc.lo, scalar_lo, *std::min_element(los, los + 8)});
+  acc.hi = std::max({acc.hi, scalar_hi, *std::max_element(his, his + 8)});
+}
+#endif
+
+Histogram finish(const Accumulator& acc, std::size_t count) {
+  const std::vector<double>& limits = default_bucket_limits();
+  Histogram h;
+  h.nan_count = acc.nan;
+  h.pos_inf_count = acc.pos_inf;
+  h.neg_inf_count = acc.neg_inf;
+  const auto finite =
+      static_cast<uint64_t>(count) - static_cast<uint64_t>(acc.nan + acc.pos_inf + acc.neg_inf);
+  h.num = static_cast<double>(finite);
+  h.sum = acc.sum;
+  h.sum_squares = acc.sum_squares;
+  if (finite > 0) {
+    h.min = acc.lo;
+    h.max = acc.hi;
+  }
+  for (std::size_t i = 0; i < acc.counts.size();) {
+    double limit = limits[i];
+    const uint64_t c = acc.counts[i++];
+    if (c == 0)
+      while (i < acc.counts.size() && acc.counts[i] == 0) limit = limits[i++];
+    h.bucket_limit.push_back(limit);
+    h.bucket.push_back(static_cast<double>(c));
+  }
+  return h;
+}
+
+Histogram make_histogram_with(void (*accumulate)(const float*, std::size_t, Accumulator&),
+                              const float* values, std::size_t count) {
+  Accumulator acc;
+  acc.counts.assign(default_bucket_limits().size(), 0);
+  accumulate(values, count, acc);
+  return finish(acc, count);
 }
 
 }  // namespace
@@ -46,42 +251,60 @@ const std::vector<double>& default_bucket_limits() {
   return limits;
 }
 
+Histogram make_histogram_portable(const float* values, std::size_t count) {
+  return make_histogram_with(accumulate_portable, values, count);
+}
+
+#ifdef LAYERSCOPE_HISTOGRAM_X86
+bool histogram_avx2_available() {
+  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return available;
+}
+Histogram make_histogram_avx2(const float* values, std::size_t count) {
+  return make_histogram_with(accumulate_avx2, values, count);
+}
+#else
+bool histogram_avx2_available() { return false; }
+Histogram make_histogram_avx2(const float* values, std::size_t count) {
+  return make_histogram_portable(values, count);
+}
+#endif
+
 Histogram make_histogram(const float* values, std::size_t count) {
-  const std::vector<double>& limits = default_bucket_limits();
-  const std::size_t zero_index = limits.size() / 2;
-  std::vector<double> counts(limits.size(), 0.0);
-  Histogram h;
-  double lo = DBL_MAX, hi = -DBL_MAX;
-  for (std::size_t i = 0; i < count; ++i) {
-    const double v = values[i];
-    if (std::isnan(v)) {
-      ++h.nan_count;
-      continue;
+  return histogram_avx2_available() ? make_histogram_avx2(values, count)
+                                    : make_histogram_portable(values, count);
+}
+
+Histogram make_histogram(const float* values, std::size_t count, const ParallelFor& parallel_for) {
+  constexpr std::size_t kTask = std::size_t(1) << 18;  // values per task
+  if (!parallel_for || count < 2 * kTask) return make_histogram(values, count);
+#ifdef LAYERSCOPE_HISTOGRAM_X86
+  const auto accumulate = histogram_avx2_available() ? accumulate_avx2 : accumulate_portable;
+#else
+  const auto accumulate = accumulate_portable;
+#endif
+  // Fixed task boundaries merged in order: the same result whatever the number of threads.
+  const std::size_t tasks = (count + kTask - 1) / kTask;
+  std::vector<Accumulator> parts(tasks);
+  parallel_for(static_cast<int64_t>(tasks), [&](int64_t first, int64_t last) {
+    for (auto t = static_cast<std::size_t>(first); t < static_cast<std::size_t>(last); ++t) {
+      parts[t].counts.assign(default_bucket_limits().size(), 0);
+      accumulate(values + t * kTask, std::min(kTask, count - t * kTask), parts[t]);
     }
-    if (std::isinf(v)) {
-      ++(v > 0 ? h.pos_inf_count : h.neg_inf_count);
-      continue;
-    }
-    counts[bucket_index(limits, zero_index, v)] += 1.0;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-    h.num += 1.0;
-    h.sum += v;
-    h.sum_squares += v * v;
+  });
+  Accumulator total = std::move(parts[0]);
+  for (std::size_t t = 1; t < tasks; ++t) {
+    const Accumulator& part = parts[t];
+    for (std::size_t b = 0; b < total.counts.size(); ++b) total.counts[b] += part.counts[b];
+    total.lo = std::min(total.lo, part.lo);
+    total.hi = std::max(total.hi, part.hi);
+    total.sum += part.sum;
+    total.sum_squares += part.sum_squares;
+    total.nan += part.nan;
+    total.pos_inf += part.pos_inf;
+    total.neg_inf += part.neg_inf;
   }
-  if (h.num > 0) {
-    h.min = lo;
-    h.max = hi;
-  }
-  for (std::size_t i = 0; i < counts.size();) {
-    double limit = limits[i];
-    const double c = counts[i++];
-    if (c <= 0.0)
-      while (i < counts.size() && counts[i] <= 0.0) limit = limits[i++];
-    h.bucket_limit.push_back(limit);
-    h.bucket.push_back(c);
-  }
-  return h;
+  return finish(total, count);
 }
 
 Histogram make_histogram_equal_bins(const float* values, std::size_t count, int bins) {

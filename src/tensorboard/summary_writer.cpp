@@ -360,8 +360,9 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
     throw Error("histogram '" + tag + "': " + std::to_string(options.bins) +
                 " bins; expected 0 (exponential buckets) or more");
   const tensorboard::Histogram h =
-      options.bins == 0 ? tensorboard::make_histogram(values, count)
-                        : tensorboard::make_histogram_equal_bins(values, count, options.bins);
+      options.bins > 0       ? tensorboard::make_histogram_equal_bins(values, count, options.bins)
+      : options.parallel_for ? tensorboard::make_histogram(values, count, *options.parallel_for)
+                             : tensorboard::make_histogram(values, count);
   pb::Event event;
   pb::Summary::Value* v = event.mutable_summary()->add_value();
   v->set_tag(tag);

@@ -27,27 +27,33 @@ std::vector<double> build_default_limits() {
 
 // Bucket lookup by the bits of a float. A float's magnitude, read as an integer, grows with its
 // value; its top 12 bits (8 of exponent, 4 of mantissa) cut the positive floats into 4096 cells,
-// each spanning at most a factor 1 + 1/16 < 1.1, so no cell holds more than one limit. A cell
-// records how many positive limits lie below it and the thresholds, as floats, at which a
-// magnitude reaches or passes the one limit inside it. Comparing floats against those thresholds
-// gives exactly the comparisons against the double limits that std::upper_bound would make.
+// each spanning at most a factor 1 + 1/16 < 1.1, so no cell holds more than one limit. The cell
+// says how many positive limits lie below it and where, in its low 19 bits, a magnitude reaches
+// the one limit inside it: the first float at or above that limit (a double). Comparing the low
+// bits gives exactly the comparison with the double limit that std::upper_bound would make.
 //
 // limits = -P[K-1] .. -P[0], 0, P[0] .. P[K-1] with P the K positive limits, so the first limit
 // above v is at K + 1 + #(P <= v) for v >= 0 (-0 included) and at K - #(P < -v) for v < 0.
+// For v < 0 a magnitude equal to a limit has not passed it: when the limit is itself a float (the
+// "exact" bit) the threshold is one float higher. (None of the default limits is a float today.)
 constexpr int kCellShift = 19;  // 32 - 1 (sign) - 12
 constexpr std::size_t kCells = std::size_t(1) << 12;
-
-struct BucketTable {
-  int32_t below[kCells];  // positive limits smaller than every magnitude in the cell
-  // [0][c]: m >= it  <=>  m >= the cell's limit (a value v = m >= 0 is above it);
-  // [1][c]: m >= it  <=>  m > the cell's limit (a value v = -m is below its negation).
-  float thresholds[2][kCells];
-};
+constexpr uint32_t kLowMask = (1u << kCellShift) - 1;
+// A cell's entry: below << 21 | exact << 20 | threshold's low bits (1 << 19: never reached).
+constexpr int kBelowShift = 21;
+constexpr int kExactShift = 20;
+constexpr uint32_t kThresholdMask = (1u << kExactShift) - 1;
 
 float float_from_bits(uint32_t bits) {
   float f;
   std::memcpy(&f, &bits, sizeof f);
   return f;
+}
+
+uint32_t bits_of(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
 }
 
 // The smallest float >= v (v positive and below FLT_MAX).
@@ -57,30 +63,29 @@ float float_at_or_above(double v) {
   return f;
 }
 
-const BucketTable& bucket_table() {
-  static const BucketTable table = [] {
+const uint32_t* cell_table() {
+  static const std::vector<uint32_t> table = [] {
     const std::vector<double>& limits = default_bucket_limits();
     const std::vector<double> positive(limits.begin() + limits.size() / 2 + 1, limits.end());
-    BucketTable t;
+    std::vector<uint32_t> entries(kCells, 1u << kCellShift);
     for (std::size_t c = 0; c < kCells; ++c) {
-      t.below[c] = 0;
-      t.thresholds[0][c] = t.thresholds[1][c] = INFINITY;
       const uint32_t first_bits = static_cast<uint32_t>(c) << kCellShift;
       if (first_bits >= 0x7f800000u) continue;  // Inf and NaN: never looked up
       const double lo = float_from_bits(first_bits);
       const double next = float_from_bits(first_bits + (1u << kCellShift));  // may be +Inf
       auto it = std::lower_bound(positive.begin(), positive.end(), lo);
-      t.below[c] = static_cast<int32_t>(it - positive.begin());
+      uint32_t threshold = 1u << kCellShift, exact = 0;
       if (it != positive.end() && *it < next) {
         const float reaches = float_at_or_above(*it);
-        t.thresholds[0][c] = reaches;
-        t.thresholds[1][c] =
-            static_cast<double>(reaches) == *it ? std::nextafter(reaches, INFINITY) : reaches;
+        threshold = bits_of(reaches) - first_bits;  // up to 1 << 19: the next cell's first float
+        exact = static_cast<double>(reaches) == *it;
       }
+      entries[c] = static_cast<uint32_t>(it - positive.begin()) << kBelowShift |
+                   exact << kExactShift | threshold;
     }
-    return t;
+    return entries;
   }();
-  return table;
+  return table.data();
 }
 
 // What one pass over the values gathers.
@@ -92,24 +97,25 @@ struct Accumulator {
 };
 
 // One value; `sum`/`sum_squares`/`lo`/`hi` are the caller's lane.
-inline void add_value(float v, const BucketTable& table, int32_t zero_index, uint64_t* counts,
+inline void add_value(float v, const uint32_t* cells, int32_t zero_index, uint64_t* counts,
                       Accumulator& acc, double& sum, double& sum_squares, float& lo, float& hi) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  const uint32_t magnitude_bits = bits & 0x7fffffffu;
-  if (magnitude_bits >= 0x7f800000u) {  // NaN or +-Inf
-    if (magnitude_bits > 0x7f800000u)
+  const uint32_t bits = bits_of(v);
+  const uint32_t magnitude = bits & 0x7fffffffu;
+  if (magnitude >= 0x7f800000u) {  // NaN or +-Inf
+    if (magnitude > 0x7f800000u)
       ++acc.nan;
     else
-      ++(bits == magnitude_bits ? acc.pos_inf : acc.neg_inf);
+      ++(bits == magnitude ? acc.pos_inf : acc.neg_inf);
     return;
   }
-  const uint32_t cell = magnitude_bits >> kCellShift;
+  const uint32_t entry = cells[magnitude >> kCellShift];
   // Arithmetic rather than branches: the sign of activations is a coin toss.
-  const int32_t negative = bits > 0x80000000u;  // sign set and not -0
-  const int32_t passed =
-      table.below[cell] + (float_from_bits(magnitude_bits) >= table.thresholds[negative][cell]);
-  ++counts[zero_index + 1 - negative + (1 - 2 * negative) * passed];
+  const uint32_t negative = bits > 0x80000000u;  // sign set and not -0
+  const uint32_t threshold = (entry & kThresholdMask) + (negative & (entry >> kExactShift));
+  const auto passed =
+      static_cast<int32_t>((entry >> kBelowShift) + ((magnitude & kLowMask) >= threshold));
+  const auto sign = static_cast<int32_t>(negative);
+  ++counts[zero_index + 1 - sign + (1 - 2 * sign) * passed];
   lo = std::min(lo, v);
   hi = std::max(hi, v);
   const double d = v;
@@ -118,7 +124,7 @@ inline void add_value(float v, const BucketTable& table, int32_t zero_index, uin
 }
 
 void accumulate_portable(const float* values, std::size_t count, Accumulator& acc) {
-  const BucketTable& table = bucket_table();
+  const uint32_t* cells = cell_table();
   const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
   uint64_t* counts = acc.counts.data();
   // Two lanes for the sums, min and max halve their chains of dependent operations.
@@ -126,11 +132,11 @@ void accumulate_portable(const float* values, std::size_t count, Accumulator& ac
   float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
   std::size_t i = 0;
   for (; i + 2 <= count; i += 2) {
-    add_value(values[i], table, zero_index, counts, acc, sum[0], sum_squares[0], lo[0], hi[0]);
-    add_value(values[i + 1], table, zero_index, counts, acc, sum[1], sum_squares[1], lo[1], hi[1]);
+    add_value(values[i], cells, zero_index, counts, acc, sum[0], sum_squares[0], lo[0], hi[0]);
+    add_value(values[i + 1], cells, zero_index, counts, acc, sum[1], sum_squares[1], lo[1], hi[1]);
   }
   if (i < count)
-    add_value(values[i], table, zero_index, counts, acc, sum[0], sum_squares[0], lo[0], hi[0]);
+    add_value(values[i], cells, zero_index, counts, acc, sum[0], sum_squares[0], lo[0], hi[0]);
   acc.sum += sum[0] + sum[1];
   acc.sum_squares += sum_squares[0] + sum_squares[1];
   acc.lo = std::min({acc.lo, lo[0], lo[1]});
@@ -138,18 +144,20 @@ void accumulate_portable(const float* values, std::size_t count, Accumulator& ac
 }
 
 #ifdef LAYERSCOPE_HISTOGRAM_X86
-// Eight values at a time: the bucket index by two gathers from the table, the sums in four double
+// Eight values at a time: the bucket index by one gather from the table, the sums in four double
 // lanes each; the counts are then bumped one by one. A group holding NaN or Inf goes value by
 // value.
 __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, std::size_t count,
                                                          Accumulator& acc) {
-  const BucketTable& table = bucket_table();
+  const uint32_t* cells = cell_table();
   const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
   uint64_t* counts = acc.counts.data();
   const __m256i magnitude_mask = _mm256_set1_epi32(0x7fffffff);
   const __m256i largest_finite = _mm256_set1_epi32(0x7f7fffff);
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i second_table = _mm256_set1_epi32(static_cast<int32_t>(kCells));
+  const __m256i threshold_mask = _mm256_set1_epi32(static_cast<int32_t>(kThresholdMask));
+  const __m256i low_mask = _mm256_set1_epi32(static_cast<int32_t>(kLowMask));
+  const __m256i one = _mm256_set1_epi32(1);
   const __m256i above_zero_index = _mm256_set1_epi32(zero_index + 1);
   const __m256i zero_index_v = _mm256_set1_epi32(zero_index);
   __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
@@ -164,20 +172,22 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, st
     const __m256i magnitude = _mm256_and_si256(bits, magnitude_mask);
     if (!_mm256_testz_si256(_mm256_cmpgt_epi32(magnitude, largest_finite), _mm256_set1_epi32(-1))) {
       for (std::size_t k = i; k < i + 8; ++k)
-        add_value(values[k], table, zero_index, counts, acc, scalar_sum, scalar_squares, scalar_lo,
+        add_value(values[k], cells, zero_index, counts, acc, scalar_sum, scalar_squares, scalar_lo,
                   scalar_hi);
       continue;
     }
-    const __m256i cell = _mm256_srli_epi32(magnitude, kCellShift);
     // -1 where the value is below zero (sign set and not -0)
     const __m256i negative =
         _mm256_and_si256(_mm256_cmpgt_epi32(zero, bits), _mm256_cmpgt_epi32(magnitude, zero));
-    const __m256i below = _mm256_i32gather_epi32(table.below, cell, 4);
-    const __m256 threshold =
-        _mm256_i32gather_ps(&table.thresholds[0][0],
-                            _mm256_add_epi32(cell, _mm256_and_si256(negative, second_table)), 4);
+    const __m256i entry = _mm256_i32gather_epi32(reinterpret_cast<const int*>(cells),
+                                                 _mm256_srli_epi32(magnitude, kCellShift), 4);
+    const __m256i below = _mm256_srli_epi32(entry, kBelowShift);
+    const __m256i threshold = _mm256_add_epi32(
+        _mm256_and_si256(entry, threshold_mask),
+        _mm256_and_si256(negative, _mm256_and_si256(_mm256_srli_epi32(entry, kExactShift), one)));
+    // -1 where the magnitude's low bits reach the threshold (both below 2^20: signed compare)
     const __m256i reached =
-        _mm256_castps_si256(_mm256_cmp_ps(_mm256_castsi256_ps(magnitude), threshold, _CMP_GE_OQ));
+        _mm256_cmpgt_epi32(_mm256_and_si256(magnitude, low_mask), _mm256_sub_epi32(threshold, one));
     const __m256i passed = _mm256_sub_epi32(below, reached);  // below + 1 where reached
     const __m256i bucket = _mm256_blendv_epi8(_mm256_add_epi32(above_zero_index, passed),
                                               _mm256_sub_epi32(zero_index_v, passed), negative);
@@ -195,7 +205,7 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, st
     squares_high = _mm256_fmadd_pd(high, high, squares_high);
   }
   for (; i < count; ++i)
-    add_value(values[i], table, zero_index, counts, acc, scalar_sum, scalar_squares, scalar_lo,
+    add_value(values[i], cells, zero_index, counts, acc, scalar_sum, scalar_squares, scalar_lo,
               scalar_hi);
   alignas(32) double sums[4], squares[4];
   alignas(32) float los[8], his[8];

@@ -38,25 +38,29 @@ const float* as_floats(const Tensor& tensor, std::vector<float>& storage) {
   }
 }
 
-// The first `count` channels of the first item of an N x C x H x W tensor, each scaled to [0, 1]
-// by its own finite min and max; a constant channel (or one without finite values) is all 0, and
-// non-finite values are 0.
-std::vector<float> normalized_channels(const float* values, int64_t count, int64_t plane) {
-  std::vector<float> out(static_cast<std::size_t>(count * plane), 0.0f);
+// The first `count` channels of the first item of an N x C x H x W tensor as gray bytes, each
+// channel scaled to [0, 1] by its own finite min and max and then to bytes as add_image scales
+// floats (x 255, truncated), in one pass per channel; a constant channel (or one without finite
+// values) is all 0, and so are non-finite values.
+std::vector<uint8_t> normalized_channels(const float* values, int64_t count, int64_t plane) {
+  std::vector<uint8_t> out(static_cast<std::size_t>(count * plane), 0);
   for (int64_t c = 0; c < count; ++c) {
     const float* in = values + c * plane;
     float lo = std::numeric_limits<float>::infinity();
     float hi = -lo;
-    for (int64_t i = 0; i < plane; ++i)
-      if (std::isfinite(in[i])) {
-        lo = std::min(lo, in[i]);
-        hi = std::max(hi, in[i]);
-      }
+    for (int64_t i = 0; i < plane; ++i) {
+      const bool finite = std::isfinite(in[i]);
+      lo = finite ? std::min(lo, in[i]) : lo;
+      hi = finite ? std::max(hi, in[i]) : hi;
+    }
     if (!(hi > lo)) continue;
     const float scale = 1.0f / (hi - lo);
-    float* dst = out.data() + c * plane;
-    for (int64_t i = 0; i < plane; ++i)
-      dst[i] = std::isfinite(in[i]) ? std::clamp((in[i] - lo) * scale, 0.0f, 1.0f) : 0.0f;
+    uint8_t* dst = out.data() + c * plane;
+    for (int64_t i = 0; i < plane; ++i) {
+      const float unit = std::isfinite(in[i]) ? std::clamp((in[i] - lo) * scale, 0.0f, 1.0f) : 0.0f;
+      const float byte = unit * 255.0f;
+      dst[i] = byte >= 255.0f ? 255 : static_cast<uint8_t>(byte);
+    }
   }
   return out;
 }
@@ -100,10 +104,9 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
       shape[2] > 0 && shape[3] > 0) {
     const int64_t plane = shape[2] * shape[3];
     const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
-    const std::vector<float> grid = normalized_channels(floats, channels, plane);
-    writer_.add_images(tag + "/feature_maps", grid.data(), static_cast<int>(channels),
-                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), 1, ImageLayout::CHW,
-                       step_);
+    const std::vector<uint8_t> maps = normalized_channels(floats, channels, plane);
+    writer_.add_images(tag + "/feature_maps", maps.data(), static_cast<int>(channels),
+                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), 1, step_);
     ++images_;
   }
   return ObserverAction::Continue;

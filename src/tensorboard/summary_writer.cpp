@@ -7,10 +7,10 @@
 #include "tensorboard/buffered_record_writer.h"
 #include "tensorboard/graph_def.h"
 #include "tensorboard/histogram.h"
+#include "tensorboard/png_encoder.h"
 #include "tensorboard/proto/event.pb.h"
 #include "tensorboard/record_writer.h"
 
-#include <png.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,26 +38,6 @@ std::string hostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
   return name;
-}
-
-std::string encode_png(const uint8_t* pixels, int height, int width, int channels,
-                       const std::string& tag) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(width);
-  image.height = static_cast<png_uint_32>(height);
-  static const png_uint_32 formats[] = {PNG_FORMAT_GRAY, PNG_FORMAT_GA, PNG_FORMAT_RGB,
-                                        PNG_FORMAT_RGBA};
-  image.format = formats[channels - 1];
-  png_alloc_size_t size = 0;
-  if (!png_image_write_to_memory(&image, nullptr, &size, 0, pixels, 0, nullptr))
-    throw Error("cannot encode image '" + tag + "' as PNG: " + image.message);
-  std::string png(size, '\0');
-  if (!png_image_write_to_memory(&image, png.data(), &size, 0, pixels, 0, nullptr))
-    throw Error("cannot encode image '" + tag + "' as PNG: " + image.message);
-  png.resize(size);
-  return png;
 }
 
 // Index of the first byte of `text` that does not start a well-formed UTF-8 sequence (shortest
@@ -323,7 +303,8 @@ void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int
   image->set_height(height);
   image->set_width(width);
   image->set_colorspace(channels);
-  image->set_encoded_image_string(encode_png(pixels, height, width, channels, tag));
+  image->set_encoded_image_string(
+      tensorboard::encode_png(pixels, height, width, channels, "image '" + tag + "'"));
   impl_->write(event, walltime, step);
 }
 

@@ -2,8 +2,10 @@
 
 #include <layerscope/error.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 namespace layerscope::tensorboard {
@@ -25,6 +27,11 @@ BufferOptions checked(BufferOptions options, const std::string& path) {
 
 BufferedRecordWriter::BufferedRecordWriter(RecordWriter file, BufferOptions options)
     : path_(file.path()), options_(checked(options, file.path())), file_(std::move(file)) {
+  // Room for a full buffer and its first record past the limit, in both buffers, so that they are
+  // not regrown while filling (pages are only touched as they fill).
+  const std::size_t room = std::min<std::size_t>(options_.buffer_bytes, 64 << 20) + 4096;
+  buffer_.reserve(room);
+  spare_.reserve(room);
   if (options_.flush_seconds > 0 && options_.buffer_bytes > 0)
     thread_ = std::thread([this] { background_loop(); });
 }
@@ -44,14 +51,27 @@ void BufferedRecordWriter::throw_if_failed() {
 }
 
 void BufferedRecordWriter::add(std::string_view data) {
-  const RecordFrame frame = record_frame(data);  // the CRCs, outside the lock
+  // The CRCs, and a small record's whole framing, outside the lock.
+  const RecordFrame frame = record_frame(data);
+  constexpr std::size_t kSmall = 240;
+  char small[16 + kSmall];
+  const bool is_small = data.size() <= kSmall;
+  if (is_small) {
+    std::memcpy(small, frame.header, sizeof frame.header);
+    std::memcpy(small + sizeof frame.header, data.data(), data.size());
+    std::memcpy(small + sizeof frame.header + data.size(), frame.footer, sizeof frame.footer);
+  }
   bool write_now = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     throw_if_failed();
     if (closed_) throw Error("cannot write to event file '" + path_ + "': it is closed");
-    buffer_.append(frame.header, sizeof frame.header).append(data);
-    buffer_.append(frame.footer, sizeof frame.footer);
+    if (is_small) {
+      buffer_.append(small, 16 + data.size());
+    } else {
+      buffer_.append(frame.header, sizeof frame.header).append(data);
+      buffer_.append(frame.footer, sizeof frame.footer);
+    }
     ++records_in_buffer_;
     if (buffer_.size() >= options_.buffer_bytes) {
       write_now = !thread_.joinable() || buffer_.size() >= kBacklogFactor * options_.buffer_bytes;

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
+#include "cli/table.h"
 
 #include <layerscope/error.h>
 #include <layerscope/onnx.h>
@@ -12,6 +13,7 @@
 #include <layerscope/tensorboard_observer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -79,15 +81,24 @@ int log_model(const LogOptions& options) {
   observer_options.filter = NodeFilter(options.filter);
   observer_options.images = options.images;
   TensorBoardObserver observer(writer, options.step, observer_options);
+  // Each step's time (the run with its logging), for the summary line and bench/run_log_bench.py.
+  std::vector<double> step_seconds;
+  const auto start = std::chrono::steady_clock::now();
   {
     Progress progress("logging", steps.size());
     for (std::size_t i = 0; i < steps.size(); ++i) {
       observer.set_step(options.step + static_cast<int64_t>(i));
+      const auto step_start = std::chrono::steady_clock::now();
       session->run(steps[i], &observer);
+      step_seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count());
       progress.update(i + 1);
     }
   }
   writer.close();
+  const double total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::sort(step_seconds.begin(), step_seconds.end());
 
   const int64_t last = options.step + static_cast<int64_t>(steps.size()) - 1;
   std::cout << "logged " << steps.size() << (steps.size() == 1 ? " step" : " steps") << " (step "
@@ -95,6 +106,8 @@ int log_model(const LogOptions& options) {
             << observer.tensors().size() << " layer outputs: " << observer.histograms()
             << " histograms, " << observer.scalars() << " scalars, " << observer.images()
             << " images, and the graph\n"
+            << "time: " << format_number(total_seconds) << " s, median "
+            << format_number(step_seconds[step_seconds.size() / 2] * 1e3) << " ms per step\n"
             << "event file: " << writer.file_path() << "\n"
             << "tensorboard --logdir " << options.logdir << "\n";
   return 0;

@@ -424,6 +424,33 @@ class EventsTest(CliTestCase):
                          [{"tag": "lr", "kind": "scalar", "plugin": "", "steps": 1, "first_step": 7,
                            "last_step": 7, "last_value": 0.5}])
 
+    def test_json_values_has_every_step(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--json", "--values")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        self.assertEqual([(v["step"], v["wall_time"], v["value"]) for v in tags["loss"]["values"]],
+                         [(step, 1.7e9 + step, np.float32(1.0 / (step + 1))) for step in range(3)])
+        first, second = tags["conv1/act"]["values"]
+        self.assertEqual((first["step"], second["step"]), (2, 4))
+        self.assertEqual(first["histogram"]["bucket_limit"], [-1.0, 0.0, 1.0])
+        self.assertEqual(first["histogram"]["bucket"], [2.0, 0.0, 5.0])
+        self.assertEqual(first["histogram"]["num"], 7.0)
+        self.assertEqual(second["histogram"]["bucket"], [1.0])
+        self.assertEqual(tags["input"]["values"],
+                         [{"step": 4, "wall_time": 1.7e9 + 4,
+                           "image": {"height": 2, "width": 3, "colorspace": 1, "png_bytes": 4}}])
+        self.assertEqual(tags["note"]["values"], [{"step": 4, "wall_time": 1.7e9 + 4}])
+        # Without --values the JSON stays as it was.
+        plain = json.loads(layerscope("events", self.tmp, "--json").stdout)["runs"][0]["tags"]
+        self.assertTrue(all("values" not in t for t in plain))
+
+    def test_values_needs_json(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--values")
+        self.assertGreater(r.returncode, 0)
+        self.assertIn("--values requires --json", r.stderr)
+
     def test_truncated_tail_is_reported_not_an_error(self):
         path = self.write_runs()
         extra = tfrecord(event(9, scalar("loss", 9.0)))

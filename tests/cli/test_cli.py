@@ -552,6 +552,29 @@ class LogTest(CliTestCase):
         self.assertEqual({tag.split("/")[1] for tag in tags}, {"conv1"})
         self.assertTrue(all(t["kind"] != "image" and t["first_step"] == 5 for t in tags.values()))
 
+    def test_colormap_makes_rgb_feature_maps(self):
+        r = layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--filter",
+                       "conv1", "--colormap", "magma")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = layerscope("events", self.logdir, "--json", "--values")
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        image = tags["/conv1/Conv_output_0/feature_maps"]["values"][0]["image"]
+        # 8 of 32 channels of 26x26, 3 columns, 2 pixels of padding.
+        self.assertEqual(image, dict(image, height=86, width=86, colorspace=3))
+        default = os.path.join(self.tmp, "gray")
+        layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", default, "--filter", "conv1")
+        r = layerscope("events", default, "--json", "--values")
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        self.assertEqual(tags["/conv1/Conv_output_0/feature_maps"]["values"][0]["image"]["colorspace"],
+                         1)
+
+    def test_bad_colormap(self):
+        self.assertFailsClearly(
+            layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--colormap",
+                       "rainbow"),
+            "unknown colormap 'rainbow'", "gray, viridis, magma, inferno, plasma, turbo, jet")
+        self.assertFalse(os.path.exists(self.logdir), "nothing is written for a bad colormap")
+
     def test_bad_input(self):
         self.assertFailsClearly(layerscope("log", DIGITS, "--inputs-dir", self.inputs), "--logdir")
         self.assertFailsClearly(layerscope("log", DIGITS, "--logdir", self.logdir),

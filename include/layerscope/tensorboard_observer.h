@@ -10,7 +10,9 @@
 //     session->run(inputs[step], &observer);
 //   }
 //
-// For a tensor named T (tags are the tensor names as they are; TensorBoard groups them by '/'):
+// For a tensor named T (tags are the tensor names without leading '/': TensorBoard groups tags by
+// the text before their first '/', so "/conv1/Conv_output_0" is logged as "conv1/Conv_output_0",
+// in group "conv1", rather than all such names in one unnamed group):
 //   T                   histogram of the values (floating tensors only, converted to float32)
 //   T/mean, T/std, T/zero_fraction, T/nan_count, T/inf_count   scalars (compute_stats)
 //   T/feature_maps      for rank-4 floating tensors N x C x H x W: the first `images` channels of
@@ -53,7 +55,7 @@ class TensorBoardObserver : public Observer {
   ObserverAction on_value(const Value& value, const Tensor& tensor,
                           const RunContext& context) override;
 
-  // Tensors logged so far (distinct names), and how many histograms, scalars and images.
+  // Tags of the tensors logged so far (distinct), and how many histograms, scalars and images.
   const std::set<std::string>& tensors() const { return tensors_; }
   int64_t histograms() const { return histograms_; }
   int64_t scalars() const { return scalars_; }

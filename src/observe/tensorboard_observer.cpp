@@ -68,6 +68,12 @@ std::vector<float> normalized_channels(const float* values, int64_t count, int64
   return out;
 }
 
+// The tensor's name without leading '/' (a name of only '/' stays as it is).
+std::string tensor_tag(const std::string& name) {
+  const std::size_t start = name.find_first_not_of('/');
+  return start == std::string::npos ? name : name.substr(start);
+}
+
 }  // namespace
 
 TensorBoardObserver::TensorBoardObserver(SummaryWriter& writer, int64_t step,
@@ -85,7 +91,7 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
                                              const RunContext& context) {
   const DType dtype = tensor.dtype();
   if (dtype == DType::String || dtype == DType::Undefined) return ObserverAction::Continue;
-  const std::string& tag = value.name;
+  const std::string tag = tensor_tag(value.name);
   tensors_.insert(tag);
 
   std::vector<float> storage;

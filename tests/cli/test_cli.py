@@ -526,7 +526,8 @@ class LogTest(CliTestCase):
         layers = self.layers()
         self.assertEqual(len(layers), 6)
         for layer in layers:
-            name = layer["name"]
+            # Tags drop the tensor name's leading '/', so TensorBoard groups them by layer.
+            name = layer["name"].lstrip("/")
             self.assertEqual(tags[name]["kind"], "histogram", name)
             self.assertEqual((tags[name]["steps"], tags[name]["first_step"], tags[name]["last_step"]),
                              (3, 0, 2))
@@ -549,7 +550,7 @@ class LogTest(CliTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("logged 1 step (step 5)", r.stdout)
         tags = {t["tag"]: t for t in self.events()["tags"]}
-        self.assertEqual({tag.split("/")[1] for tag in tags}, {"conv1"})
+        self.assertEqual({tag.split("/")[0] for tag in tags}, {"conv1"})
         self.assertTrue(all(t["kind"] != "image" and t["first_step"] == 5 for t in tags.values()))
 
     def test_colormap_makes_rgb_feature_maps(self):
@@ -558,14 +559,14 @@ class LogTest(CliTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = layerscope("events", self.logdir, "--json", "--values")
         tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
-        image = tags["/conv1/Conv_output_0/feature_maps"]["values"][0]["image"]
+        image = tags["conv1/Conv_output_0/feature_maps"]["values"][0]["image"]
         # 8 of 32 channels of 26x26, 3 columns, 2 pixels of padding.
         self.assertEqual(image, dict(image, height=86, width=86, colorspace=3))
         default = os.path.join(self.tmp, "gray")
         layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", default, "--filter", "conv1")
         r = layerscope("events", default, "--json", "--values")
         tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
-        self.assertEqual(tags["/conv1/Conv_output_0/feature_maps"]["values"][0]["image"]["colorspace"],
+        self.assertEqual(tags["conv1/Conv_output_0/feature_maps"]["values"][0]["image"]["colorspace"],
                          1)
 
     def test_bad_colormap(self):

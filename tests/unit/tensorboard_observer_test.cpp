@@ -1,4 +1,4 @@
-// TensorBoardObserver: feature-map grids drawn through a colormap, decoded by libpng.
+// TensorBoardObserver: tags, and feature-map grids drawn through a colormap, decoded by libpng.
 #include "model_builder.h"
 #include "render/colormap.h"
 #include "tensorboard/event_reader.h"
@@ -151,6 +151,17 @@ TEST(TensorBoardObserver, ObserverRejectsAnUnknownColormap) {
         }
       },
       Error);
+}
+
+TEST(TensorBoardObserver, TagsAreTensorNamesWithoutLeadingSlash) {
+  // TensorBoard groups tags by the text before their first '/': "/conv1/Conv_output_0" as it is
+  // would put every layer in one unnamed group.
+  std::set<std::string> tags;
+  feature_map_grid({0, 1, 2, 3}, {1, 1, 2, 2}, "gray", "/conv1/Conv_output_0", &tags);
+  EXPECT_EQ(tags, (std::set<std::string>{
+                      "conv1/Conv_output_0", "conv1/Conv_output_0/mean", "conv1/Conv_output_0/std",
+                      "conv1/Conv_output_0/zero_fraction", "conv1/Conv_output_0/nan_count",
+                      "conv1/Conv_output_0/inf_count", "conv1/Conv_output_0/feature_maps"}));
 }
 
 }  // namespace

@@ -471,6 +471,15 @@ def check_projector(context, logdir):
             if status != 200 or (shape and floats.size != int(np.prod(shape))):
                 problem("projector %s/%s tensor: status %s, %d floats, shape %s" % (
                     run, name, status, floats.size, shape))
+            # The file read here with numpy, independently of TensorBoard's parser.
+            tensor_file = os.path.join(logdir, run, embedding.get("tensorPath", ""))
+            if os.path.isfile(tensor_file) and floats.size:
+                raw = (np.loadtxt(tensor_file, dtype=np.float32, delimiter="\t", ndmin=2)
+                       if tensor_file.endswith(".tsv") else np.fromfile(tensor_file, "<f4"))
+                if raw.size != floats.size or not np.array_equal(raw.reshape(-1), floats):
+                    problem("projector %s/%s: /tensor differs from %s read by numpy" % (
+                        run, name, tensor_file))
+                line += " equal to numpy's reading of %s" % os.path.basename(tensor_file)
             if embedding.get("metadataPath"):
                 status, metadata = get("/metadata", run=run, name=name, num_rows="100000")
                 rows = metadata.decode("utf-8").splitlines()
@@ -485,8 +494,13 @@ def check_projector(context, logdir):
                 line += "; /sprite_image %s %s, single image %s" % (
                     status, "%dx%d %s" % (*image.size, image.mode) if image else "-",
                     sprite.get("singleImageDim"))
-                if status != 200:
-                    problem("projector %s/%s sprite: status %s" % (run, name, status))
+                # The projector cuts thumbnails of single_image_dim, row by row, from the sheet.
+                rows = int(shape[0]) if shape else 0
+                dim = [int(d) for d in sprite.get("singleImageDim") or [0, 0]]
+                if image and rows and min(dim) > 0 and \
+                        (image.size[0] // dim[0]) * (image.size[1] // dim[1]) < rows:
+                    problem("projector %s/%s sprite %dx%d holds fewer than %d thumbnails of %s" % (
+                        run, name, *image.size, rows, dim))
             print(line)
 
 

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
+#include "render/colormap.h"
 
 #include <layerscope/error.h>
 #include <layerscope/onnx.h>
@@ -26,6 +27,7 @@ struct LogOptions {
   std::string inputs_dir;
   std::string filter;
   int images = 8;
+  std::string colormap = "gray";
   int64_t step = 0;
   int threads = 0;
 };
@@ -50,6 +52,7 @@ std::vector<std::string> input_files(const std::string& dir) {
 int log_model(const LogOptions& options) {
   if (options.logdir.empty())
     throw Error("--logdir DIR is required: the folder the TensorBoard event files go to");
+  render::Colormap::by_name(options.colormap);  // a bad name fails before anything is written
   const Model model = load_onnx(options.model);
   const Graph& graph = model.graph;
 
@@ -78,6 +81,7 @@ int log_model(const LogOptions& options) {
   TensorBoardObserverOptions observer_options;
   observer_options.filter = NodeFilter(options.filter);
   observer_options.images = options.images;
+  observer_options.colormap = options.colormap;
   TensorBoardObserver observer(writer, options.step, observer_options);
   {
     Progress progress("logging", steps.size());
@@ -119,6 +123,10 @@ Command add_log_command(CLI::App& app) {
                   "Channels in each rank-4 layer's feature-map grid (0: no images)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--colormap", options->colormap,
+                  "Feature-map colors: gray, viridis, magma, inferno, plasma, turbo or jet "
+                  "(NaN shows magenta)")
+      ->capture_default_str();
   sub->add_option("--step", options->step, "Step of the first input")->capture_default_str();
   sub->add_option("--threads", options->threads, "Intra-op threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
@@ -127,6 +135,8 @@ Command add_log_command(CLI::App& app) {
       "  layerscope log models/digits_cnn.onnx --inputs-dir digits/ --logdir runs/digits\n"
       "  layerscope log model.onnx --input image=cat.npy --filter Conv --images 16 --logdir "
       "runs/x\n"
+      "  layerscope log models/digits_cnn.onnx --inputs-dir digits/ --colormap viridis --logdir "
+      "runs/viridis\n"
       "  tensorboard --logdir runs");
   return {sub, [options] { return log_model(*options); }};
 }

@@ -424,6 +424,33 @@ class EventsTest(CliTestCase):
                          [{"tag": "lr", "kind": "scalar", "plugin": "", "steps": 1, "first_step": 7,
                            "last_step": 7, "last_value": 0.5}])
 
+    def test_json_values_has_every_step(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--json", "--values")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        self.assertEqual([(v["step"], v["wall_time"], v["value"]) for v in tags["loss"]["values"]],
+                         [(step, 1.7e9 + step, np.float32(1.0 / (step + 1))) for step in range(3)])
+        first, second = tags["conv1/act"]["values"]
+        self.assertEqual((first["step"], second["step"]), (2, 4))
+        self.assertEqual(first["histogram"]["bucket_limit"], [-1.0, 0.0, 1.0])
+        self.assertEqual(first["histogram"]["bucket"], [2.0, 0.0, 5.0])
+        self.assertEqual(first["histogram"]["num"], 7.0)
+        self.assertEqual(second["histogram"]["bucket"], [1.0])
+        self.assertEqual(tags["input"]["values"],
+                         [{"step": 4, "wall_time": 1.7e9 + 4,
+                           "image": {"height": 2, "width": 3, "colorspace": 1, "png_bytes": 4}}])
+        self.assertEqual(tags["note"]["values"], [{"step": 4, "wall_time": 1.7e9 + 4}])
+        # Without --values the JSON stays as it was.
+        plain = json.loads(layerscope("events", self.tmp, "--json").stdout)["runs"][0]["tags"]
+        self.assertTrue(all("values" not in t for t in plain))
+
+    def test_values_needs_json(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--values")
+        self.assertGreater(r.returncode, 0)
+        self.assertIn("--values requires --json", r.stderr)
+
     def test_truncated_tail_is_reported_not_an_error(self):
         path = self.write_runs()
         extra = tfrecord(event(9, scalar("loss", 9.0)))
@@ -499,7 +526,8 @@ class LogTest(CliTestCase):
         layers = self.layers()
         self.assertEqual(len(layers), 6)
         for layer in layers:
-            name = layer["name"]
+            # Tags drop the tensor name's leading '/', so TensorBoard groups them by layer.
+            name = layer["name"].lstrip("/")
             self.assertEqual(tags[name]["kind"], "histogram", name)
             self.assertEqual((tags[name]["steps"], tags[name]["first_step"], tags[name]["last_step"]),
                              (3, 0, 2))
@@ -522,8 +550,31 @@ class LogTest(CliTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("logged 1 step (step 5)", r.stdout)
         tags = {t["tag"]: t for t in self.events()["tags"]}
-        self.assertEqual({tag.split("/")[1] for tag in tags}, {"conv1"})
+        self.assertEqual({tag.split("/")[0] for tag in tags}, {"conv1"})
         self.assertTrue(all(t["kind"] != "image" and t["first_step"] == 5 for t in tags.values()))
+
+    def test_colormap_makes_rgb_feature_maps(self):
+        r = layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--filter",
+                       "conv1", "--colormap", "magma")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = layerscope("events", self.logdir, "--json", "--values")
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        image = tags["conv1/Conv_output_0/feature_maps"]["values"][0]["image"]
+        # 8 of 32 channels of 26x26, 3 columns, 2 pixels of padding.
+        self.assertEqual(image, dict(image, height=86, width=86, colorspace=3))
+        default = os.path.join(self.tmp, "gray")
+        layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", default, "--filter", "conv1")
+        r = layerscope("events", default, "--json", "--values")
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        self.assertEqual(tags["conv1/Conv_output_0/feature_maps"]["values"][0]["image"]["colorspace"],
+                         1)
+
+    def test_bad_colormap(self):
+        self.assertFailsClearly(
+            layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--colormap",
+                       "rainbow"),
+            "unknown colormap 'rainbow'", "gray, viridis, magma, inferno, plasma, turbo, jet")
+        self.assertFalse(os.path.exists(self.logdir), "nothing is written for a bad colormap")
 
     def test_bad_input(self):
         self.assertFailsClearly(layerscope("log", DIGITS, "--inputs-dir", self.inputs), "--logdir")

@@ -1,0 +1,168 @@
+// TensorBoardObserver: tags, and feature-map grids drawn through a colormap, decoded by libpng.
+#include "model_builder.h"
+#include "render/colormap.h"
+#include "tensorboard/event_reader.h"
+
+#include <layerscope/error.h>
+#include <layerscope/graph.h>
+#include <layerscope/summary_writer.h>
+#include <layerscope/tensor.h>
+#include <layerscope/tensorboard_observer.h>
+
+#include <gtest/gtest.h>
+
+#include <png.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <set>
+
+namespace layerscope {
+namespace {
+
+using render::Colormap;
+using render::Rgb;
+
+std::string str(const Rgb& c) {
+  return "(" + std::to_string(c.r) + ", " + std::to_string(c.g) + ", " + std::to_string(c.b) + ")";
+}
+
+struct Png {
+  int width = 0, height = 0, channels = 0;
+  bool color = false;
+  std::vector<uint8_t> pixels;  // as stored: gray or RGB
+};
+
+Png decode_png(const std::string& bytes) {
+  png_image image;
+  std::memset(&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  Png out;
+  if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) {
+    ADD_FAILURE() << image.message;
+    return out;
+  }
+  out.width = static_cast<int>(image.width);
+  out.height = static_cast<int>(image.height);
+  out.color = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
+  out.channels = static_cast<int>(PNG_IMAGE_PIXEL_CHANNELS(image.format));
+  out.pixels.resize(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr))
+    ADD_FAILURE() << image.message;
+  return out;
+}
+
+// Logs one 1 x C x H x W float tensor named `name` through a TensorBoardObserver with `colormap`
+// and returns the decoded feature-map grid; `tags` gets every tag written.
+Png feature_map_grid(const std::vector<float>& values, const Shape& shape,
+                     const std::string& colormap, const std::string& name = "conv",
+                     std::set<std::string>* tags = nullptr) {
+  test::TempDir dir;
+  Png png;
+  {
+    SummaryWriter writer(dir.path());
+    TensorBoardObserverOptions options;
+    options.colormap = colormap;
+    TensorBoardObserver observer(writer, 3, options);
+    std::vector<float> data = values;
+    const Tensor tensor = Tensor::wrap(DType::Float32, shape, data.data(), nullptr);
+    Graph graph;
+    Node node;
+    Value value;
+    value.name = name;
+    observer.on_value(value, tensor, RunContext{graph, node, 0, 0.0});
+    writer.close();
+    for (const auto& event : tensorboard::read_events(writer.file_path()).events)
+      for (const auto& v : event.values) {
+        if (tags) tags->insert(v.tag);
+        if (v.tag.size() > 13 && v.tag.substr(v.tag.size() - 13) == "/feature_maps") {
+          EXPECT_EQ(event.step, 3);
+          png = decode_png(v.image.encoded);
+          EXPECT_EQ(v.image.colorspace, png.channels);
+        }
+      }
+  }
+  EXPECT_GT(png.width, 0) << "no feature_maps image";
+  return png;
+}
+
+// The pixel at (y, x) of tile `tile` in a grid of 2-pixel padding and `columns` columns.
+const uint8_t* tile_pixel(const Png& png, int tile, int columns, int tile_h, int tile_w, int y,
+                          int x) {
+  const int top = 2 + (tile / columns) * (tile_h + 2), left = 2 + (tile % columns) * (tile_w + 2);
+  return png.pixels.data() + (static_cast<std::size_t>(top + y) * png.width + left + x) *
+                                 static_cast<std::size_t>(png.channels);
+}
+
+TEST(TensorBoardObserver, ViridisGridIsAnRgbPngOfEachChannelNormalized) {
+  // Two 2x3 channels: 0..5 and 10 * (0..5) with a NaN; the grid has 2 columns.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> values = {0, 1, 2, 3, 4, 5, 0, 10, nan, 30, 40, 50};
+  const Png png = feature_map_grid(values, {1, 2, 2, 3}, "viridis");
+  ASSERT_TRUE(png.color);
+  ASSERT_EQ(png.channels, 3);
+  EXPECT_EQ(png.width, 2 * (3 + 2) + 2);
+  EXPECT_EQ(png.height, 2 + 2 + 2);
+  const Colormap& viridis = Colormap::by_name("viridis");
+  for (int c = 0; c < 2; ++c)
+    for (int i = 0; i < 6; ++i) {
+      const float v = values[c * 6 + i];
+      const Rgb expected = std::isnan(v) ? Colormap::kNanColor : viridis(v / (c ? 50.0f : 5.0f));
+      const uint8_t* p = tile_pixel(png, c, 2, 2, 3, i / 3, i % 3);
+      EXPECT_EQ(str(Rgb{p[0], p[1], p[2]}), str(expected)) << "channel " << c << " pixel " << i;
+    }
+  EXPECT_EQ(str(Rgb{png.pixels[0], png.pixels[1], png.pixels[2]}), str(Rgb{0, 0, 0}))
+      << "padding stays black";
+}
+
+TEST(TensorBoardObserver, GrayGridIsOneChannelUnlessANanMustShow) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> finite = {0, 1, 2, 3, inf, -inf};  // one 2x3 channel, min 0, max 3
+  const Png gray = feature_map_grid(finite, {1, 1, 2, 3}, "gray");
+  EXPECT_FALSE(gray.color);
+  ASSERT_EQ(gray.channels, 1);
+  const uint8_t expected[] = {0, 85, 170, 255, 255, 0};  // floor(x * 256), +Inf 1, -Inf 0
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(*tile_pixel(gray, 0, 1, 2, 3, i / 3, i % 3), expected[i]) << i;
+
+  std::vector<float> with_nan = finite;
+  with_nan[1] = std::numeric_limits<float>::quiet_NaN();
+  const Png rgb = feature_map_grid(with_nan, {1, 1, 2, 3}, "gray");
+  ASSERT_TRUE(rgb.color);
+  const uint8_t* nan_pixel = tile_pixel(rgb, 0, 1, 2, 3, 0, 1);
+  EXPECT_EQ(str(Rgb{nan_pixel[0], nan_pixel[1], nan_pixel[2]}), str(Colormap::kNanColor));
+  const uint8_t* two = tile_pixel(rgb, 0, 1, 2, 3, 0, 2);
+  EXPECT_EQ(str(Rgb{two[0], two[1], two[2]}), str(Rgb{170, 170, 170}));
+}
+
+TEST(TensorBoardObserver, ObserverRejectsAnUnknownColormap) {
+  test::TempDir dir;
+  SummaryWriter writer(dir.path());
+  TensorBoardObserverOptions options;
+  options.colormap = "rainbow";
+  EXPECT_THROW(
+      {
+        try {
+          TensorBoardObserver observer(writer, 0, options);
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("unknown colormap 'rainbow'"), std::string::npos);
+          throw;
+        }
+      },
+      Error);
+}
+
+TEST(TensorBoardObserver, TagsAreTensorNamesWithoutLeadingSlash) {
+  // TensorBoard groups tags by the text before their first '/': "/conv1/Conv_output_0" as it is
+  // would put every layer in one unnamed group.
+  std::set<std::string> tags;
+  feature_map_grid({0, 1, 2, 3}, {1, 1, 2, 2}, "gray", "/conv1/Conv_output_0", &tags);
+  EXPECT_EQ(tags, (std::set<std::string>{
+                      "conv1/Conv_output_0", "conv1/Conv_output_0/mean", "conv1/Conv_output_0/std",
+                      "conv1/Conv_output_0/zero_fraction", "conv1/Conv_output_0/nan_count",
+                      "conv1/Conv_output_0/inf_count", "conv1/Conv_output_0/feature_maps"}));
+}
+
+}  // namespace
+}  // namespace layerscope

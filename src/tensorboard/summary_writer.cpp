@@ -6,10 +6,11 @@
 
 #include "tensorboard/graph_def.h"
 #include "tensorboard/histogram.h"
+#include "tensorboard/png_encoder.h"
+#include "tensorboard/projector.h"
 #include "tensorboard/proto/event.pb.h"
 #include "tensorboard/record_writer.h"
 
-#include <png.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,26 +37,6 @@ std::string hostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
   return name;
-}
-
-std::string encode_png(const uint8_t* pixels, int height, int width, int channels,
-                       const std::string& tag) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(width);
-  image.height = static_cast<png_uint_32>(height);
-  static const png_uint_32 formats[] = {PNG_FORMAT_GRAY, PNG_FORMAT_GA, PNG_FORMAT_RGB,
-                                        PNG_FORMAT_RGBA};
-  image.format = formats[channels - 1];
-  png_alloc_size_t size = 0;
-  if (!png_image_write_to_memory(&image, nullptr, &size, 0, pixels, 0, nullptr))
-    throw Error("cannot encode image '" + tag + "' as PNG: " + image.message);
-  std::string png(size, '\0');
-  if (!png_image_write_to_memory(&image, png.data(), &size, 0, pixels, 0, nullptr))
-    throw Error("cannot encode image '" + tag + "' as PNG: " + image.message);
-  png.resize(size);
-  return png;
 }
 
 void check_image_shape(const std::string& tag, int height, int width, int channels) {
@@ -265,7 +246,8 @@ void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int
   image->set_height(height);
   image->set_width(width);
   image->set_colorspace(channels);
-  image->set_encoded_image_string(encode_png(pixels, height, width, channels, tag));
+  image->set_encoded_image_string(
+      tensorboard::encode_png(pixels, height, width, channels, "image '" + tag + "'"));
   impl_->write(event, walltime, step);
 }
 
@@ -383,6 +365,18 @@ void SummaryWriter::add_tensor(const std::string& tag, const Tensor& tensor, int
 #endif
   t->set_tensor_content(std::move(content));
   impl_->write(event, walltime, step);
+}
+
+EmbeddingFiles SummaryWriter::add_embedding(const std::string& tag, const float* values,
+                                            int64_t rows, int64_t dims, int64_t step,
+                                            const EmbeddingOptions& options) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->file.is_open())
+      throw Error("cannot add embedding '" + tag + "' to '" + impl_->logdir +
+                  "': the writer is closed");
+  }
+  return tensorboard::write_embedding(impl_->logdir, tag, values, rows, dims, step, options);
 }
 
 void SummaryWriter::flush() {

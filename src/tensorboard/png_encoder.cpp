@@ -18,9 +18,9 @@ std::string encode_png(const uint8_t* pixels, int height, int width, int channel
   static const png_uint_32 formats[] = {PNG_FORMAT_GRAY, PNG_FORMAT_GA, PNG_FORMAT_RGB,
                                         PNG_FORMAT_RGBA};
   image.format = formats[channels - 1];
-  png_alloc_size_t size = 0;
-  if (!png_image_write_to_memory(&image, nullptr, &size, 0, pixels, 0, nullptr))
-    throw Error("cannot encode " + what + " as PNG: " + image.message);
+  // One compression pass into a buffer of the largest size the image can take (libpng's bound,
+  // a little over the raw size), instead of a pass to learn the size and another to write.
+  png_alloc_size_t size = PNG_IMAGE_PNG_SIZE_MAX(image);
   std::string png(size, '\0');
   if (!png_image_write_to_memory(&image, png.data(), &size, 0, pixels, 0, nullptr))
     throw Error("cannot encode " + what + " as PNG: " + image.message);

@@ -15,13 +15,13 @@ Tensor read_npy(const std::string& path);
 // Format version 1.0; bfloat16 (which numpy lacks) is written as float32.
 void write_npy(const std::string& path, const Tensor& tensor);
 
-struct ImageLayout {
+struct ImageReadOptions {
   int64_t height = 0;  // 0 keeps the image's own size
   int64_t width = 0;
   int64_t channels = 3;        // 1 (gray), 3 (RGB) or 4 (RGBA); the image is converted
   bool channels_last = false;  // NHWC instead of NCHW
 };
 // Reads a PNG or JPEG as float32 in [0, 1], shape [1,C,H,W] (or [1,H,W,C]), resized bilinearly.
-Tensor read_image(const std::string& path, const ImageLayout& layout);
+Tensor read_image(const std::string& path, const ImageReadOptions& layout);
 
 }  // namespace layerscope

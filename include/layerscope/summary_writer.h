@@ -34,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace layerscope {
 
@@ -72,6 +73,46 @@ struct SummaryWriterOptions {
   double flush_seconds = 2.0;
   // The buffer is written once it holds this many bytes; 0 writes every record as it is added.
   std::size_t buffer_bytes = std::size_t(1) << 20;
+};
+
+// Thumbnails for add_embedding()'s sprite sheet, one per row of the embedding: count x height x
+// width x channels bytes, row-major, channels interleaved (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA).
+struct EmbeddingImages {
+  const uint8_t* pixels = nullptr;  // null: no sprite
+  int height = 0;
+  int width = 0;
+  int channels = 0;
+};
+
+// How add_embedding() stores the values: text (one row per line, tab-separated, each float32 in
+// its shortest round-trip form) or raw float32 in the machine's byte order (what numpy.fromfile
+// reads; 4 bytes a value instead of ~10). TensorBoard tries a tensor file as UTF-8 text first and
+// reads it as binary only when that fails, so a Binary tensor whose bytes happen to be valid UTF-8
+// (all zeros, for one) does not load there: TSV is the safe default.
+enum class EmbeddingFormat { TSV, Binary };
+
+struct EmbeddingOptions {
+  // metadata[row][column], one row per embedding row; empty: no metadata file. Tabs, newlines and
+  // carriage returns in values become spaces (TSV has no escapes).
+  std::vector<std::vector<std::string>> metadata;
+  // Column names, required with two or more columns and written as a header row. A single column
+  // has no header row: TensorBoard reads a first line without a tab as a label, and names the
+  // column "label".
+  std::vector<std::string> metadata_header;
+  EmbeddingImages images;
+  EmbeddingFormat format = EmbeddingFormat::TSV;
+};
+
+// What add_embedding() wrote: full paths, empty when not written.
+struct EmbeddingFiles {
+  std::string tensor_name;  // "<tag>:<step, 5 digits>", the name TensorBoard lists
+  std::string folder;       // <logdir>/<step>/<tag, percent-encoded>
+  std::string tensors;      // tensors.tsv or tensors.bytes
+  std::string metadata;     // metadata.tsv
+  std::string sprite;       // sprite.png
+  int thumbnail_width = 0;  // a thumbnail's size in the sprite (shrunk to fit 8192 px)
+  int thumbnail_height = 0;
+  std::string config;  // <logdir>/projector_config.pbtxt
 };
 
 class SummaryWriter {
@@ -163,6 +204,26 @@ class SummaryWriter {
   // first consumer's scope (TensorBoard draws it as a small icon inside that consumer). Names keep
   // only [A-Za-z0-9_.-/] (others become '_') and are made unique with "_<n>".
   void add_graph(const Graph& graph, std::optional<double> walltime = std::nullopt);
+
+  // An embedding for TensorBoard's Projector, laid out as PyTorch's add_embedding lays it out:
+  // `values` is rows x dims float32, row-major. Writes, under <logdir>/<step as %05d>/<tag with
+  // every byte but [A-Za-z0-9_.-] and a leading '.' as %xx>/, the tensor file, metadata.tsv
+  // (with options.metadata) and sprite.png (with options.images: a square grid of ceil(sqrt(rows))
+  // thumbnails a side, row by row, unused cells black or transparent; thumbnails are shrunk,
+  // keeping their aspect ratio, so the sheet is at most 8192 px a side, the Projector's limit), and
+  // adds or replaces (same tag and step) the embedding's entry in <logdir>/projector_config.pbtxt,
+  // keeping the others, so every tag and step shows. The config is rewritten whole and renamed into
+  // place. Throws Error (naming the tag and what is wrong, or the file and the OS's reason) on bad
+  // arguments, a blank metadata row (TensorBoard would skip it and shift every later label), more
+  // than 8192 x 8192 thumbnails, an unwritable folder or a config that is not a ProjectorConfig.
+  //
+  //   layerscope::EmbeddingOptions options;
+  //   options.metadata = {{"cat", "train"}, {"dog", "test"}};
+  //   options.metadata_header = {"label", "split"};
+  //   writer.add_embedding("features", features.data(), /*rows=*/2, /*dims=*/64, step, options);
+  EmbeddingFiles add_embedding(const std::string& tag, const float* values, int64_t rows,
+                               int64_t dims, int64_t step = 0,
+                               const EmbeddingOptions& options = {});
 
   // Writes the buffered records and asks the OS to put them on disk (fdatasync), for this file and
   // add_scalars' files. Throws Error if a write failed.

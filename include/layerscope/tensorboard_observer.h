@@ -10,12 +10,17 @@
 //     session->run(inputs[step], &observer);
 //   }
 //
-// For a tensor named T (tags are the tensor names as they are; TensorBoard groups them by '/'):
+// For a tensor named T (tags are the tensor names without leading '/': TensorBoard groups tags by
+// the text before their first '/', so "/conv1/Conv_output_0" is logged as "conv1/Conv_output_0",
+// in group "conv1", rather than all such names in one unnamed group):
 //   T                   histogram of the values (floating tensors only, converted to float32)
 //   T/mean, T/std, T/zero_fraction, T/nan_count, T/inf_count   scalars (compute_stats)
 //   T/feature_maps      for rank-4 floating tensors N x C x H x W: the first `images` channels of
-//                       the first batch item as one gray grid, each channel scaled to [0, 1] by
-//                       its own finite min and max (a constant channel is all 0)
+//                       the first batch item as one grid image, each channel scaled to [0, 1] by
+//                       its own finite min and max (a constant channel is all 0; +Inf is 1, -Inf
+//                       0) and drawn through `colormap`. "gray" grids are one-channel PNGs, other
+//                       maps RGB; NaN is magenta (render::Colormap::kNanColor), which makes a gray
+//                       grid RGB too.
 #include <layerscope/observer.h>
 #include <layerscope/stats.h>
 #include <layerscope/summary_writer.h>
@@ -26,13 +31,20 @@
 
 namespace layerscope {
 
+namespace render {
+class Colormap;
+}
+
 struct TensorBoardObserverOptions {
   NodeFilter filter;  // which nodes are logged (default: all)
   int images = 8;     // channels in each feature-map grid; 0 logs no images
+  // Feature-map colors: gray, viridis, magma, inferno, plasma, turbo or jet (matplotlib's maps).
+  std::string colormap = "gray";
 };
 
 class TensorBoardObserver : public Observer {
  public:
+  // Throws Error if options.colormap is not one of the names above.
   explicit TensorBoardObserver(SummaryWriter& writer, int64_t step = 0,
                                TensorBoardObserverOptions options = {});
 
@@ -43,7 +55,7 @@ class TensorBoardObserver : public Observer {
   ObserverAction on_value(const Value& value, const Tensor& tensor,
                           const RunContext& context) override;
 
-  // Tensors logged so far (distinct names), and how many histograms, scalars and images.
+  // Tags of the tensors logged so far (distinct), and how many histograms, scalars and images.
   const std::set<std::string>& tensors() const { return tensors_; }
   int64_t histograms() const { return histograms_; }
   int64_t scalars() const { return scalars_; }
@@ -53,6 +65,7 @@ class TensorBoardObserver : public Observer {
   SummaryWriter& writer_;
   int64_t step_;
   TensorBoardObserverOptions options_;
+  const render::Colormap* colormap_;
   std::set<std::string> tensors_;
   int64_t histograms_ = 0, scalars_ = 0, images_ = 0;
 };

@@ -25,6 +25,7 @@ namespace tb = tensorboard;
 struct EventsOptions {
   std::string dir;
   bool json = false;
+  bool values = false;  // --values: every recorded value in the JSON
 };
 
 struct FileReport {
@@ -40,7 +41,8 @@ struct TagReport {
   std::string plugin;  // the plugin name of its first value
   int64_t steps = 0;   // values recorded
   int64_t first_step = 0, last_step = 0;
-  double last_value = 0;  // scalars
+  double last_value = 0;                            // scalars
+  nlohmann::json values = nlohmann::json::array();  // with --values: each step's value
 };
 
 struct RunReport {
@@ -97,7 +99,38 @@ std::map<std::string, std::vector<fs::path>> find_event_files(const std::string&
   return runs;
 }
 
-RunReport read_run(const std::string& run, const std::vector<fs::path>& paths) {
+// One recorded value for `events --json --values`: scalars their value, histograms every field,
+// images their size and PNG length; other kinds only their step and time.
+nlohmann::json value_json(const tb::EventRecord& event, const tb::SummaryValue& v) {
+  nlohmann::json out = {{"step", event.step}, {"wall_time", event.wall_time}};
+  switch (v.kind) {
+    case tb::SummaryValue::Kind::Scalar:
+      out["value"] = v.scalar;  // null if not finite
+      break;
+    case tb::SummaryValue::Kind::Histogram: {
+      const tb::Histogram& h = v.histogram;
+      out["histogram"] = {{"min", h.min},
+                          {"max", h.max},
+                          {"num", h.num},
+                          {"sum", h.sum},
+                          {"sum_squares", h.sum_squares},
+                          {"bucket_limit", h.bucket_limit},
+                          {"bucket", h.bucket}};
+      break;
+    }
+    case tb::SummaryValue::Kind::Image:
+      out["image"] = {{"height", v.image.height},
+                      {"width", v.image.width},
+                      {"colorspace", v.image.colorspace},
+                      {"png_bytes", v.image.encoded.size()}};
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+RunReport read_run(const std::string& run, const std::vector<fs::path>& paths, bool values) {
   RunReport report;
   report.run = run;
   for (const fs::path& path : paths) {
@@ -113,6 +146,7 @@ RunReport read_run(const std::string& run, const std::vector<fs::path>& paths) {
         ++tag.steps;
         tag.last_step = event.step;
         if (v.kind == tb::SummaryValue::Kind::Scalar) tag.last_value = v.scalar;
+        if (values) tag.values.push_back(value_json(event, v));
       }
     }
   }
@@ -128,7 +162,7 @@ std::string crc_status(const FileReport& f) {
 int run_events(const EventsOptions& options) {
   std::vector<RunReport> runs;
   for (const auto& [run, files] : find_event_files(options.dir))
-    runs.push_back(read_run(run, files));
+    runs.push_back(read_run(run, files, options.values));
 
   if (options.json) {
     nlohmann::json list = nlohmann::json::array();
@@ -148,6 +182,7 @@ int run_events(const EventsOptions& options) {
                               {"first_step", t.first_step},
                               {"last_step", t.last_step}};
         if (t.kind == "scalar") tag["last_value"] = t.last_value;  // null if not finite
+        if (options.values) tag["values"] = t.values;
         tags.push_back(tag);
       }
       list.push_back({{"run", run.run}, {"files", files}, {"graph", run.graph}, {"tags", tags}});
@@ -189,11 +224,16 @@ Command add_events_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "events", "List the runs, tags and steps of the TensorBoard event files under a folder");
   sub->add_option("dir", options->dir, "Log folder (searched recursively)")->required();
-  sub->add_flag("--json", options->json, "Print JSON instead of text");
+  CLI::Option* json = sub->add_flag("--json", options->json, "Print JSON instead of text");
+  sub->add_flag("--values", options->values,
+                "With --json: every recorded value of each tag (scalar values, histogram buckets, "
+                "image sizes)")
+      ->needs(json);
   sub->footer(
       "Each run is a folder holding events.out.tfevents.* files, named relative to DIR ('.' for "
       "DIR itself).\nA file cut inside its last record is reported, not an error; a record whose "
-      "CRC does not match is.\nExample:\n  layerscope events runs/ --json");
+      "CRC does not match is.\nExamples:\n  layerscope events runs/ --json\n  layerscope events "
+      "runs/ --json --values");
   return {sub, [options] { return run_events(*options); }};
 }
 

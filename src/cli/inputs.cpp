@@ -21,8 +21,8 @@ std::string lower_extension(const std::string& path) {
   return ext;
 }
 
-ImageLayout image_layout_for(const Value& input) {
-  ImageLayout layout;
+ImageReadOptions image_layout_for(const Value& input) {
+  ImageReadOptions layout;
   if (!input.shape || input.shape->size() != 4) {
     throw Error("an image can feed only a rank-4 input; input '" + input.name + "' is " +
                 static_shape_string(input.shape));

@@ -113,7 +113,7 @@ float channel_value(const Pixels& px, std::size_t pixel, int c, int wanted) {
 
 }  // namespace
 
-Tensor read_image(const std::string& path, const ImageLayout& layout) {
+Tensor read_image(const std::string& path, const ImageReadOptions& layout) {
   static const unsigned char kPng[] = {0x89, 'P', 'N', 'G'};
   static const unsigned char kJpeg[] = {0xff, 0xd8, 0xff};
   Pixels px;

@@ -1,6 +1,7 @@
 #include <layerscope/tensorboard_observer.h>
 
 #include "graph/half.h"
+#include "render/colormap.h"
 
 #include <algorithm>
 #include <cmath>
@@ -38,38 +39,49 @@ const float* as_floats(const Tensor& tensor, std::vector<float>& storage) {
   }
 }
 
-// The first `count` channels of the first item of an N x C x H x W tensor as gray bytes, each
-// channel scaled to [0, 1] by its own finite min and max and then to bytes as add_image scales
-// floats (x 255, truncated), in one pass per channel; a constant channel (or one without finite
-// values) is all 0, and so are non-finite values.
-std::vector<uint8_t> normalized_channels(const float* values, int64_t count, int64_t plane) {
-  std::vector<uint8_t> out(static_cast<std::size_t>(count * plane), 0);
+// The first `count` channels of the first item of an N x C x H x W tensor, each scaled to [0, 1]
+// by its own finite min and max; a constant channel (or one without finite values) is all 0 but
+// for its NaNs. +Inf is 1, -Inf 0 and NaN stays NaN (the colormap gives it its own color).
+std::vector<float> normalized_channels(const float* values, int64_t count, int64_t plane) {
+  std::vector<float> out(static_cast<std::size_t>(count * plane), 0.0f);
   for (int64_t c = 0; c < count; ++c) {
     const float* in = values + c * plane;
+    float* dst = out.data() + c * plane;
     float lo = std::numeric_limits<float>::infinity();
     float hi = -lo;
+    for (int64_t i = 0; i < plane; ++i)
+      if (std::isfinite(in[i])) {
+        lo = std::min(lo, in[i]);
+        hi = std::max(hi, in[i]);
+      }
+    const float scale = hi > lo ? 1.0f / (hi - lo) : 0.0f;
     for (int64_t i = 0; i < plane; ++i) {
-      const bool finite = std::isfinite(in[i]);
-      lo = finite ? std::min(lo, in[i]) : lo;
-      hi = finite ? std::max(hi, in[i]) : hi;
-    }
-    if (!(hi > lo)) continue;
-    const float scale = 1.0f / (hi - lo);
-    uint8_t* dst = out.data() + c * plane;
-    for (int64_t i = 0; i < plane; ++i) {
-      const float unit = std::isfinite(in[i]) ? std::clamp((in[i] - lo) * scale, 0.0f, 1.0f) : 0.0f;
-      const float byte = unit * 255.0f;
-      dst[i] = byte >= 255.0f ? 255 : static_cast<uint8_t>(byte);
+      const float v = in[i];
+      if (std::isnan(v))
+        dst[i] = v;
+      else if (std::isinf(v))
+        dst[i] = v > 0 && hi > lo ? 1.0f : 0.0f;
+      else
+        dst[i] = std::clamp((v - lo) * scale, 0.0f, 1.0f);
     }
   }
   return out;
+}
+
+// The tensor's name without leading '/' (a name of only '/' stays as it is).
+std::string tensor_tag(const std::string& name) {
+  const std::size_t start = name.find_first_not_of('/');
+  return start == std::string::npos ? name : name.substr(start);
 }
 
 }  // namespace
 
 TensorBoardObserver::TensorBoardObserver(SummaryWriter& writer, int64_t step,
                                          TensorBoardObserverOptions options)
-    : writer_(writer), step_(step), options_(std::move(options)) {}
+    : writer_(writer),
+      step_(step),
+      options_(std::move(options)),
+      colormap_(&render::Colormap::by_name(options_.colormap)) {}
 
 bool TensorBoardObserver::wants(const Graph& graph, const Node& node) {
   return options_.filter.matches(graph, node);
@@ -79,7 +91,7 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
                                              const RunContext& context) {
   const DType dtype = tensor.dtype();
   if (dtype == DType::String || dtype == DType::Undefined) return ObserverAction::Continue;
-  const std::string& tag = value.name;
+  const std::string tag = tensor_tag(value.name);
   tensors_.insert(tag);
 
   std::vector<float> storage;
@@ -104,9 +116,18 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
       shape[2] > 0 && shape[3] > 0) {
     const int64_t plane = shape[2] * shape[3];
     const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
-    const std::vector<uint8_t> maps = normalized_channels(floats, channels, plane);
-    writer_.add_images(tag + "/feature_maps", maps.data(), static_cast<int>(channels),
-                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), 1, step_);
+    const std::vector<float> grid = normalized_channels(floats, channels, plane);
+    // A gray map needs one channel, unless a NaN must show in its own color.
+    const bool one_channel = colormap_->is_gray() &&
+                             std::none_of(grid.begin(), grid.end(), [](float v) { return v != v; });
+    const int colors = one_channel ? 1 : 3;
+    std::vector<uint8_t> pixels(grid.size() * colors);
+    if (one_channel)
+      colormap_->to_gray(grid.data(), grid.size(), pixels.data());
+    else
+      colormap_->to_rgb(grid.data(), grid.size(), pixels.data());
+    writer_.add_images(tag + "/feature_maps", pixels.data(), static_cast<int>(channels),
+                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), colors, step_);
     ++images_;
   }
   return ObserverAction::Continue;

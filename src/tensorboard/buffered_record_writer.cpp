@@ -182,6 +182,11 @@ void BufferedRecordWriter::close() {
   throw_if_failed();
 }
 
+bool BufferedRecordWriter::closed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return closed_;
+}
+
 bool BufferedRecordWriter::failure_reported() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return failure_ && failure_reported_;

@@ -51,6 +51,7 @@ class BufferedRecordWriter {
   // write failed; a second call does nothing.
   void close();
 
+  bool closed() const;  // close() was called
   // A write failed and its Error has been thrown to a caller.
   bool failure_reported() const;
   const std::string& path() const { return path_; }

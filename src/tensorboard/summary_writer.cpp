@@ -8,6 +8,7 @@
 #include "tensorboard/graph_def.h"
 #include "tensorboard/histogram.h"
 #include "tensorboard/png_encoder.h"
+#include "tensorboard/projector.h"
 #include "tensorboard/proto/event.pb.h"
 #include "tensorboard/record_writer.h"
 
@@ -430,6 +431,15 @@ void SummaryWriter::add_tensor(const std::string& tag, const Tensor& tensor, int
 #endif
   t->set_tensor_content(std::move(content));
   impl_->write(event, walltime, step);
+}
+
+EmbeddingFiles SummaryWriter::add_embedding(const std::string& tag, const float* values,
+                                            int64_t rows, int64_t dims, int64_t step,
+                                            const EmbeddingOptions& options) {
+  if (impl_->file->closed())
+    throw Error("cannot add embedding '" + tag + "' to '" + impl_->logdir +
+                "': the writer is closed");
+  return tensorboard::write_embedding(impl_->logdir, tag, values, rows, dims, step, options);
 }
 
 void SummaryWriter::flush() {

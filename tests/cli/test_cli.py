@@ -12,7 +12,9 @@ import unittest
 
 import numpy as np
 import onnx
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
 from onnx import TensorProto, helper, numpy_helper
+from PIL import Image
 
 BINARY = os.environ.get("LAYERSCOPE", "layerscope")
 SOURCE = os.environ.get("LAYERSCOPE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -20,6 +22,8 @@ MODELS = os.path.join(SOURCE, "models")
 DIGITS = os.path.join(MODELS, "digits_cnn.onnx")
 DIGIT_NPY = os.path.join(MODELS, "digits", "digit_00_label_0.npy")
 DIGIT_PNG = os.path.join(MODELS, "digits", "digit_00_label_0.png")
+DIGITS_DIR = os.path.join(MODELS, "digits")
+DIGIT_LABELS = os.path.join(DIGITS_DIR, "labels.csv")
 
 
 def layerscope(*args, env=None):
@@ -111,6 +115,51 @@ def write_events(folder, records, name="events.out.tfevents.1700000000.host"):
     with open(path, "wb") as f:
         f.write(b"".join(tfrecord(r) for r in [event(0, file_version="brain.Event:2"), *records]))
     return path
+
+
+def projector_config_class():
+    """TensorBoard's ProjectorConfig, built here from its public field numbers
+    (plugins/projector/projector_config.proto), so the config is read by protobuf's own text parser
+    with a schema the library did not supply."""
+    F = descriptor_pb2.FieldDescriptorProto
+    proto = descriptor_pb2.FileDescriptorProto(name="projector_check.proto", package="check",
+                                               syntax="proto3")
+
+    def message(name, *fields):
+        m = proto.message_type.add(name=name)
+        for field_name, number, kind, repeated, *type_name in fields:
+            m.field.add(name=field_name, number=number, type=kind,
+                        label=F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL,
+                        type_name=type_name[0] if type_name else None)
+
+    message("SpriteMetadata", ("image_path", 1, F.TYPE_STRING, False),
+            ("single_image_dim", 2, F.TYPE_UINT32, True))
+    message("EmbeddingInfo", ("tensor_name", 1, F.TYPE_STRING, False),
+            ("metadata_path", 2, F.TYPE_STRING, False), ("bookmarks_path", 3, F.TYPE_STRING, False),
+            ("tensor_shape", 4, F.TYPE_UINT32, True),
+            ("sprite", 5, F.TYPE_MESSAGE, False, ".check.SpriteMetadata"),
+            ("tensor_path", 6, F.TYPE_STRING, False))
+    message("ProjectorConfig", ("model_checkpoint_path", 1, F.TYPE_STRING, False),
+            ("embeddings", 2, F.TYPE_MESSAGE, True, ".check.EmbeddingInfo"),
+            ("model_checkpoint_dir", 3, F.TYPE_STRING, False))
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    return message_factory.MessageFactory(pool).GetPrototype(
+        pool.FindMessageTypeByName("check.ProjectorConfig"))
+
+
+ProjectorConfig = projector_config_class()
+
+
+def read_projector_config(logdir):
+    with open(os.path.join(logdir, "projector_config.pbtxt")) as f:
+        return text_format.Parse(f.read(), ProjectorConfig())
+
+
+def read_tsv_floats(path):
+    with open(path) as f:
+        return np.array([[float(v) for v in line.rstrip("\n").split("\t")] for line in f],
+                        dtype=np.float32)
 
 
 class CliTestCase(unittest.TestCase):
@@ -424,6 +473,33 @@ class EventsTest(CliTestCase):
                          [{"tag": "lr", "kind": "scalar", "plugin": "", "steps": 1, "first_step": 7,
                            "last_step": 7, "last_value": 0.5}])
 
+    def test_json_values_has_every_step(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--json", "--values")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        self.assertEqual([(v["step"], v["wall_time"], v["value"]) for v in tags["loss"]["values"]],
+                         [(step, 1.7e9 + step, np.float32(1.0 / (step + 1))) for step in range(3)])
+        first, second = tags["conv1/act"]["values"]
+        self.assertEqual((first["step"], second["step"]), (2, 4))
+        self.assertEqual(first["histogram"]["bucket_limit"], [-1.0, 0.0, 1.0])
+        self.assertEqual(first["histogram"]["bucket"], [2.0, 0.0, 5.0])
+        self.assertEqual(first["histogram"]["num"], 7.0)
+        self.assertEqual(second["histogram"]["bucket"], [1.0])
+        self.assertEqual(tags["input"]["values"],
+                         [{"step": 4, "wall_time": 1.7e9 + 4,
+                           "image": {"height": 2, "width": 3, "colorspace": 1, "png_bytes": 4}}])
+        self.assertEqual(tags["note"]["values"], [{"step": 4, "wall_time": 1.7e9 + 4}])
+        # Without --values the JSON stays as it was.
+        plain = json.loads(layerscope("events", self.tmp, "--json").stdout)["runs"][0]["tags"]
+        self.assertTrue(all("values" not in t for t in plain))
+
+    def test_values_needs_json(self):
+        self.write_runs()
+        r = layerscope("events", self.tmp, "--values")
+        self.assertGreater(r.returncode, 0)
+        self.assertIn("--values requires --json", r.stderr)
+
     def test_truncated_tail_is_reported_not_an_error(self):
         path = self.write_runs()
         extra = tfrecord(event(9, scalar("loss", 9.0)))
@@ -499,7 +575,8 @@ class LogTest(CliTestCase):
         layers = self.layers()
         self.assertEqual(len(layers), 6)
         for layer in layers:
-            name = layer["name"]
+            # Tags drop the tensor name's leading '/', so TensorBoard groups them by layer.
+            name = layer["name"].lstrip("/")
             self.assertEqual(tags[name]["kind"], "histogram", name)
             self.assertEqual((tags[name]["steps"], tags[name]["first_step"], tags[name]["last_step"]),
                              (3, 0, 2))
@@ -522,8 +599,31 @@ class LogTest(CliTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("logged 1 step (step 5)", r.stdout)
         tags = {t["tag"]: t for t in self.events()["tags"]}
-        self.assertEqual({tag.split("/")[1] for tag in tags}, {"conv1"})
+        self.assertEqual({tag.split("/")[0] for tag in tags}, {"conv1"})
         self.assertTrue(all(t["kind"] != "image" and t["first_step"] == 5 for t in tags.values()))
+
+    def test_colormap_makes_rgb_feature_maps(self):
+        r = layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--filter",
+                       "conv1", "--colormap", "magma")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = layerscope("events", self.logdir, "--json", "--values")
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        image = tags["conv1/Conv_output_0/feature_maps"]["values"][0]["image"]
+        # 8 of 32 channels of 26x26, 3 columns, 2 pixels of padding.
+        self.assertEqual(image, dict(image, height=86, width=86, colorspace=3))
+        default = os.path.join(self.tmp, "gray")
+        layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", default, "--filter", "conv1")
+        r = layerscope("events", default, "--json", "--values")
+        tags = {t["tag"]: t for t in json.loads(r.stdout)["runs"][0]["tags"]}
+        self.assertEqual(tags["conv1/Conv_output_0/feature_maps"]["values"][0]["image"]["colorspace"],
+                         1)
+
+    def test_bad_colormap(self):
+        self.assertFailsClearly(
+            layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir, "--colormap",
+                       "rainbow"),
+            "unknown colormap 'rainbow'", "gray, viridis, magma, inferno, plasma, turbo, jet")
+        self.assertFalse(os.path.exists(self.logdir), "nothing is written for a bad colormap")
 
     def test_bad_input(self):
         self.assertFailsClearly(layerscope("log", DIGITS, "--inputs-dir", self.inputs), "--logdir")
@@ -540,6 +640,214 @@ class LogTest(CliTestCase):
                                            os.path.join(self.tmp, "nope"), "--logdir", self.logdir),
                                 "cannot read inputs folder")
         self.assertFalse(os.path.exists(self.logdir), "nothing is written before inputs are bound")
+
+
+class LogEmbeddingTest(CliTestCase):
+    """The Projector embedding `log` writes over all inputs of --inputs-dir."""
+
+    def setUp(self):
+        super().setUp()
+        self.logdir = os.path.join(self.tmp, "runs")
+
+    def log(self, *args):
+        r = layerscope("log", DIGITS, "--inputs-dir", DIGITS_DIR, "--logdir", self.logdir,
+                       "--images", "0", "--threads", "1", *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def embedding(self, index=0):
+        """(EmbeddingInfo, tensor rows) of the config's `index`-th embedding."""
+        info = read_projector_config(self.logdir).embeddings[index]
+        return info, read_tsv_floats(os.path.join(self.logdir, info.tensor_path))
+
+    def reference_layer(self, name):
+        """The layer's output for the 20 digits in one batch of 20, from `run --dump`."""
+        digits = sorted(f for f in os.listdir(DIGITS_DIR) if f.endswith(".npy"))
+        batch = os.path.join(self.tmp, "batch.npy")
+        np.save(batch, np.concatenate([np.load(os.path.join(DIGITS_DIR, f)) for f in digits]))
+        dump = os.path.join(self.tmp, "dump")
+        r = layerscope("run", DIGITS, "--input", batch, "--dump", dump, "--threads", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(dump, "index.json")) as f:
+            files = {entry["name"]: entry["file"] for entry in json.load(f)}
+        return np.load(os.path.join(dump, files[name])).reshape(20, -1)
+
+    def test_digits_with_labels_give_a_20_row_embedding_of_the_dense_layer(self):
+        r = self.log("--labels", DIGIT_LABELS)
+        self.assertIn("logged 20 steps (step 0 to 19)", r.stdout)
+        self.assertIn("embedding: 20 rows x 10 of fc/Gemm_output_0, file names and labels, "
+                      "sprite of 28x28 thumbnails in " + self.logdir + "/00000/", r.stdout)
+        self.assertEqual(r.stdout.splitlines()[-1], "tensorboard --logdir " + self.logdir)
+
+        config = read_projector_config(self.logdir)
+        self.assertEqual(len(config.embeddings), 1)
+        info, rows = self.embedding()
+        folder = "00000/fc%2fGemm_output_0/"
+        self.assertEqual(info.tensor_name, "fc/Gemm_output_0:00000")
+        self.assertEqual(info.tensor_path, folder + "tensors.tsv")
+        self.assertEqual(list(info.tensor_shape), [20, 10])
+        # One row per digit, in file order: the Dense layer's output (the Softmax after it is
+        # passed over), as `run` computes it.
+        np.testing.assert_allclose(rows, self.reference_layer("/fc/Gemm_output_0"), rtol=1e-5,
+                                   atol=1e-5)
+
+        self.assertEqual(info.metadata_path, folder + "metadata.tsv")
+        with open(os.path.join(self.logdir, info.metadata_path)) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "file\tlabel")
+        self.assertEqual(len(lines), 21)
+        with open(os.path.join(DIGITS_DIR, "expected_predictions.csv")) as f:
+            predicted = [int(line.split(",")[1]) for line in f.read().splitlines()[1:]]
+        for i, line in enumerate(lines[1:]):
+            name, label = line.split("\t")
+            self.assertEqual(name, "digit_%02d_label_%d.npy" % (i, i // 2))
+            self.assertEqual(label, str(i // 2))
+            # Each row is that digit's logits.
+            self.assertEqual(int(np.argmax(rows[i])), predicted[i], name)
+
+        self.assertEqual(info.sprite.image_path, folder + "sprite.png")
+        self.assertEqual(list(info.sprite.single_image_dim), [28, 28])
+        sprite = Image.open(os.path.join(self.logdir, info.sprite.image_path))
+        self.assertEqual((sprite.size, sprite.mode), ((140, 140), "L"))  # 5 x 5 cells of 28 px
+        pixels = np.asarray(sprite)
+        for i in range(20):
+            cell = pixels[(i // 5) * 28:(i // 5 + 1) * 28, (i % 5) * 28:(i % 5 + 1) * 28]
+            digit = np.asarray(Image.open(os.path.join(DIGITS_DIR, "digit_%02d_label_%d.png"
+                                                       % (i, i // 2))))
+            np.testing.assert_array_equal(cell, digit, "digit %d" % i)
+        self.assertFalse(pixels[112:].any(), "the last row of cells is empty")
+
+    def test_without_labels_the_file_name_is_the_only_column(self):
+        self.log()
+        info, rows = self.embedding()
+        self.assertEqual(rows.shape, (20, 10))
+        with open(os.path.join(self.logdir, info.metadata_path)) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines, ["digit_%02d_label_%d.npy" % (i, i // 2) for i in range(20)])
+
+    def test_batches_of_4_are_5_steps_with_the_same_rows(self):
+        r = self.log("--batch", "4", "--labels", DIGIT_LABELS)
+        self.assertIn("logged 5 steps (step 0 to 4)", r.stdout)
+        self.assertIn("embedding: 20 rows x 10 of fc/Gemm_output_0", r.stdout)
+        events = json.loads(layerscope("events", self.logdir, "--json").stdout)["runs"][0]
+        tags = {t["tag"]: t for t in events["tags"]}
+        self.assertEqual(tags["fc/Gemm_output_0"]["steps"], 5)
+        _, rows = self.embedding()
+        np.testing.assert_allclose(rows, self.reference_layer("/fc/Gemm_output_0"), rtol=1e-5,
+                                   atol=1e-5)
+
+    def test_last_partial_batch_is_a_smaller_step(self):
+        r = self.log("--batch", "6")  # 6 + 6 + 6 + 2
+        self.assertIn("logged 4 steps (step 0 to 3)", r.stdout)
+        info, rows = self.embedding()
+        self.assertEqual(rows.shape, (20, 10))
+
+    def test_embed_layer_by_node_name_and_two_embeddings_in_one_config(self):
+        self.log("--embed-layer", "/flatten/Flatten")
+        self.log("--step", "7", "--batch", "5")
+        config = read_projector_config(self.logdir)
+        self.assertEqual([e.tensor_name for e in config.embeddings],
+                         ["flatten/Flatten_output_0:00000", "fc/Gemm_output_0:00007"])
+        self.assertEqual(list(config.embeddings[0].tensor_shape), [20, 5408])
+        _, rows = self.embedding(0)
+        np.testing.assert_allclose(rows, self.reference_layer("/flatten/Flatten_output_0"),
+                                   rtol=1e-5, atol=1e-5)
+        _, rows = self.embedding(1)
+        self.assertEqual(rows.shape, (20, 10))
+
+    def test_no_embedding_and_a_single_input(self):
+        r = self.log("--no-embedding")
+        self.assertNotIn("embedding", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.logdir, "projector_config.pbtxt")))
+        r = layerscope("log", DIGITS, "--input", DIGIT_NPY, "--logdir", self.logdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no embedding: one row is too few for the projector", r.stdout)
+
+    def test_bad_embed_layer_and_labels_give_clear_errors_before_anything_is_written(self):
+        def fails(*args_and_fragments):
+            split = args_and_fragments.index("--")
+            args, fragments = args_and_fragments[:split], args_and_fragments[split + 1:]
+            self.assertFailsClearly(layerscope("log", DIGITS, "--logdir", self.logdir, *args),
+                                    *fragments)
+            self.assertFalse(os.path.exists(self.logdir), args)
+
+        fails("--inputs-dir", DIGITS_DIR, "--embed-layer", "/nope", "--",
+              "--embed-layer /nope: no node or tensor named '/nope'",
+              "/flatten/Flatten_output_0, /fc/Gemm_output_0")
+        fails("--inputs-dir", DIGITS_DIR, "--embed-layer", "image", "--",
+              "'image' is a model input or weight")
+        fails("--inputs-dir", DIGITS_DIR, "--labels", os.path.join(self.tmp, "missing.csv"), "--",
+              "cannot read labels file", "missing.csv", "No such file")
+
+        def labels(name, text):
+            path = os.path.join(self.tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+
+        with open(DIGIT_LABELS) as f:
+            good = f.read().splitlines()
+        fails("--inputs-dir", DIGITS_DIR, "--labels", labels("empty.csv", ""), "--",
+              "empty.csv' is empty; expected CSV lines FILE,LABEL")
+        fails("--inputs-dir", DIGITS_DIR, "--labels", labels("tabs.csv", "file\tlabel\n"), "--",
+              "tabs.csv' line 1: 1 field; expected FILE,LABEL")
+        fails("--inputs-dir", DIGITS_DIR, "--labels",
+              labels("ragged.csv", "\n".join(good[:3] + ["digit_02_label_1,1,extra"] + good[4:])),
+              "--", "ragged.csv' line 4: 3 fields; expected 2 as on line 1")
+        fails("--inputs-dir", DIGITS_DIR, "--labels",
+              labels("quote.csv", "\n".join(good + ['"digit_00_label_0,0'])), "--",
+              "quote.csv' line 22: a quoted field is not closed")
+        fails("--inputs-dir", DIGITS_DIR, "--labels",
+              labels("twice.csv", "\n".join(good + ["digit_05_label_2.npy,2"])), "--",
+              "twice.csv' line 22: 'digit_05_label_2.npy' is labelled again (first on line 7)")
+        fails("--inputs-dir", DIGITS_DIR, "--labels", labels("short.csv", "\n".join(good[:-1])),
+              "--", "short.csv' has no line for 1 input: digit_19_label_9.npy")
+        fails("--input", DIGIT_NPY, "--labels", DIGIT_LABELS, "--", "--labels needs --inputs-dir")
+        fails("--input", DIGIT_NPY, "--batch", "2", "--", "--batch needs --inputs-dir")
+        fails("--inputs-dir", DIGITS_DIR, "--batch", "0", "--",
+              "--batch 0: expected a positive number of files per step")
+
+    def test_labels_with_extensions_quotes_and_extra_rows(self):
+        path = os.path.join(self.tmp, "labels.csv")
+        with open(path, "w") as f:
+            f.write("name,class,note\r\n")
+            for i in range(20):
+                f.write('digit_%02d_label_%d.png,"%d","a, b"\r\n' % (i, i // 2, i // 2))
+            f.write("not_an_input.png,3,x\r\n")
+        self.log("--labels", path)
+        info, _ = self.embedding()
+        with open(os.path.join(self.logdir, info.metadata_path)) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "file\tclass\tnote")
+        self.assertEqual(lines[3], "digit_02_label_1.npy\t1\ta, b")
+        self.assertEqual(len(lines), 21)
+
+    def test_png_inputs_and_stacking_files_without_a_batch_axis(self):
+        # PNGs only (no .npy beside them), and .npy files of shape [1, 28, 28] stacked by --batch.
+        pngs = os.path.join(self.tmp, "pngs")
+        arrays = os.path.join(self.tmp, "arrays")
+        os.mkdir(pngs)
+        os.mkdir(arrays)
+        for i in range(6):
+            name = "digit_%02d_label_%d" % (i, i // 2)
+            with open(os.path.join(DIGITS_DIR, name + ".png"), "rb") as src, \
+                    open(os.path.join(pngs, name + ".png"), "wb") as dst:
+                dst.write(src.read())
+            np.save(os.path.join(arrays, name + ".npy"),
+                    np.load(os.path.join(DIGITS_DIR, name + ".npy"))[0])
+        for folder in [pngs, arrays]:
+            logdir = os.path.join(self.tmp, "runs_" + os.path.basename(folder))
+            r = layerscope("log", DIGITS, "--inputs-dir", folder, "--logdir", logdir, "--batch",
+                           "4", "--images", "0")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("logged 2 steps", r.stdout)
+            self.assertIn("embedding: 6 rows x 10 of fc/Gemm_output_0, file names, sprite of "
+                          "28x28 thumbnails", r.stdout)
+            info = read_projector_config(logdir).embeddings[0]
+            sprite = np.asarray(Image.open(os.path.join(logdir, info.sprite.image_path)))
+            self.assertEqual(sprite.shape, (84, 84))  # 3 x 3 cells
+            digit = np.asarray(Image.open(os.path.join(pngs, "digit_04_label_2.png")))
+            np.testing.assert_array_equal(sprite[28:56, 28:56], digit)
 
 
 if __name__ == "__main__":

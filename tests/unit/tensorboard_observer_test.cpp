@@ -1,10 +1,12 @@
-// TensorBoardObserver on hand-made tensors: the feature-map grid's pixels (per-channel scaling,
-// non-finite values), empty and non-finite tensors, and histograms split over threads.
+// TensorBoardObserver: tags, and feature-map grids drawn through a colormap, decoded by libpng.
 #include "model_builder.h"
+#include "render/colormap.h"
 #include "tensorboard/event_reader.h"
 
+#include <layerscope/error.h>
 #include <layerscope/graph.h>
 #include <layerscope/summary_writer.h>
+#include <layerscope/tensor.h>
 #include <layerscope/tensorboard_observer.h>
 
 #include <gtest/gtest.h>
@@ -13,132 +15,153 @@
 
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <thread>
-#include <vector>
+#include <limits>
+#include <set>
 
 namespace layerscope {
 namespace {
 
-using test::TempDir;
-namespace tb = tensorboard;
+using render::Colormap;
+using render::Rgb;
 
-// Feeds `tensor` to the observer as the output `name` of one Conv node.
-void observe(TensorBoardObserver& observer, const std::string& name, const Tensor& tensor,
-             const ParallelFor* parallel_for = nullptr) {
-  Graph graph;
-  Node node;
-  node.name = "node";
-  node.op_type = "Conv";
-  Value value;
-  value.name = name;
-  const RunContext context{graph, node, 0, 0.0, parallel_for};
-  observer.on_value(value, tensor, context);
+std::string str(const Rgb& c) {
+  return "(" + std::to_string(c.r) + ", " + std::to_string(c.g) + ", " + std::to_string(c.b) + ")";
 }
 
-Tensor float_tensor(Shape shape, const std::vector<float>& values) {
-  Tensor t = Tensor::zeros(DType::Float32, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<float>());
-  return t;
-}
+struct Png {
+  int width = 0, height = 0, channels = 0;
+  bool color = false;
+  std::vector<uint8_t> pixels;  // as stored: gray or RGB
+};
 
-std::map<std::string, tb::SummaryValue> values_by_tag(const std::string& path) {
-  std::map<std::string, tb::SummaryValue> out;
-  for (const tb::EventRecord& e : tb::read_events(path).events)
-    for (const tb::SummaryValue& v : e.values) out[v.tag] = v;
-  return out;
-}
-
-std::vector<uint8_t> decode_gray(const std::string& png, int& height, int& width) {
+Png decode_png(const std::string& bytes) {
   png_image image;
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_memory(&image, png.data(), png.size())) return {};
-  image.format = PNG_FORMAT_GRAY;
-  std::vector<uint8_t> pixels(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr)) return {};
-  height = static_cast<int>(image.height);
-  width = static_cast<int>(image.width);
-  return pixels;
+  Png out;
+  if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) {
+    ADD_FAILURE() << image.message;
+    return out;
+  }
+  out.width = static_cast<int>(image.width);
+  out.height = static_cast<int>(image.height);
+  out.color = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
+  out.channels = static_cast<int>(PNG_IMAGE_PIXEL_CHANNELS(image.format));
+  out.pixels.resize(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr))
+    ADD_FAILURE() << image.message;
+  return out;
 }
 
-TEST(TensorBoardObserver, FeatureMapsScaleEachChannelByItsFiniteRange) {
-  TempDir dir;
+// Logs one 1 x C x H x W float tensor named `name` through a TensorBoardObserver with `colormap`
+// and returns the decoded feature-map grid; `tags` gets every tag written.
+Png feature_map_grid(const std::vector<float>& values, const Shape& shape,
+                     const std::string& colormap, const std::string& name = "conv",
+                     std::set<std::string>* tags = nullptr) {
+  test::TempDir dir;
+  Png png;
+  {
+    SummaryWriter writer(dir.path());
+    TensorBoardObserverOptions options;
+    options.colormap = colormap;
+    TensorBoardObserver observer(writer, 3, options);
+    std::vector<float> data = values;
+    const Tensor tensor = Tensor::wrap(DType::Float32, shape, data.data(), nullptr);
+    Graph graph;
+    Node node;
+    Value value;
+    value.name = name;
+    observer.on_value(value, tensor, RunContext{graph, node, 0, 0.0});
+    writer.close();
+    for (const auto& event : tensorboard::read_events(writer.file_path()).events)
+      for (const auto& v : event.values) {
+        if (tags) tags->insert(v.tag);
+        if (v.tag.size() > 13 && v.tag.substr(v.tag.size() - 13) == "/feature_maps") {
+          EXPECT_EQ(event.step, 3);
+          png = decode_png(v.image.encoded);
+          EXPECT_EQ(v.image.colorspace, png.channels);
+        }
+      }
+  }
+  EXPECT_GT(png.width, 0) << "no feature_maps image";
+  return png;
+}
+
+// The pixel at (y, x) of tile `tile` in a grid of 2-pixel padding and `columns` columns.
+const uint8_t* tile_pixel(const Png& png, int tile, int columns, int tile_h, int tile_w, int y,
+                          int x) {
+  const int top = 2 + (tile / columns) * (tile_h + 2), left = 2 + (tile % columns) * (tile_w + 2);
+  return png.pixels.data() + (static_cast<std::size_t>(top + y) * png.width + left + x) *
+                                 static_cast<std::size_t>(png.channels);
+}
+
+TEST(TensorBoardObserver, ViridisGridIsAnRgbPngOfEachChannelNormalized) {
+  // Two 2x3 channels: 0..5 and 10 * (0..5) with a NaN; the grid has 2 columns.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> values = {0, 1, 2, 3, 4, 5, 0, 10, nan, 30, 40, 50};
+  const Png png = feature_map_grid(values, {1, 2, 2, 3}, "viridis");
+  ASSERT_TRUE(png.color);
+  ASSERT_EQ(png.channels, 3);
+  EXPECT_EQ(png.width, 2 * (3 + 2) + 2);
+  EXPECT_EQ(png.height, 2 + 2 + 2);
+  const Colormap& viridis = Colormap::by_name("viridis");
+  for (int c = 0; c < 2; ++c)
+    for (int i = 0; i < 6; ++i) {
+      const float v = values[c * 6 + i];
+      const Rgb expected = std::isnan(v) ? Colormap::kNanColor : viridis(v / (c ? 50.0f : 5.0f));
+      const uint8_t* p = tile_pixel(png, c, 2, 2, 3, i / 3, i % 3);
+      EXPECT_EQ(str(Rgb{p[0], p[1], p[2]}), str(expected)) << "channel " << c << " pixel " << i;
+    }
+  EXPECT_EQ(str(Rgb{png.pixels[0], png.pixels[1], png.pixels[2]}), str(Rgb{0, 0, 0}))
+      << "padding stays black";
+}
+
+TEST(TensorBoardObserver, GrayGridIsOneChannelUnlessANanMustShow) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> finite = {0, 1, 2, 3, inf, -inf};  // one 2x3 channel, min 0, max 3
+  const Png gray = feature_map_grid(finite, {1, 1, 2, 3}, "gray");
+  EXPECT_FALSE(gray.color);
+  ASSERT_EQ(gray.channels, 1);
+  const uint8_t expected[] = {0, 85, 170, 255, 255, 0};  // floor(x * 256), +Inf 1, -Inf 0
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(*tile_pixel(gray, 0, 1, 2, 3, i / 3, i % 3), expected[i]) << i;
+
+  std::vector<float> with_nan = finite;
+  with_nan[1] = std::numeric_limits<float>::quiet_NaN();
+  const Png rgb = feature_map_grid(with_nan, {1, 1, 2, 3}, "gray");
+  ASSERT_TRUE(rgb.color);
+  const uint8_t* nan_pixel = tile_pixel(rgb, 0, 1, 2, 3, 0, 1);
+  EXPECT_EQ(str(Rgb{nan_pixel[0], nan_pixel[1], nan_pixel[2]}), str(Colormap::kNanColor));
+  const uint8_t* two = tile_pixel(rgb, 0, 1, 2, 3, 0, 2);
+  EXPECT_EQ(str(Rgb{two[0], two[1], two[2]}), str(Rgb{170, 170, 170}));
+}
+
+TEST(TensorBoardObserver, ObserverRejectsAnUnknownColormap) {
+  test::TempDir dir;
   SummaryWriter writer(dir.path());
   TensorBoardObserverOptions options;
-  options.images = 2;  // of 3 channels
-  TensorBoardObserver observer(writer, 0, options);
-  const float nan = std::nanf(""), inf = INFINITY;
-  observe(observer, "act",
-          float_tensor({1, 3, 2, 3}, {0, 1, 2, nan, 4, inf,         // 0..4
-                                      5, 5, 5, 5, 5, 5,             // constant
-                                      -1, -0.5f, 0, 0.5f, 1, 1}));  // not shown
-  writer.close();
-
-  const auto values = values_by_tag(writer.file_path());
-  ASSERT_EQ(values.count("act/feature_maps"), 1u);
-  int height = 0, width = 0;
-  const std::vector<uint8_t> grid =
-      decode_gray(values.at("act/feature_maps").image.encoded, height, width);
-  // Two 2x3 tiles side by side, 2 pixels of padding around and between them.
-  ASSERT_EQ(height, 2 + 2 + 2);
-  ASSERT_EQ(width, 2 + 3 + 2 + 3 + 2);
-  const auto tile = [&](int left) {
-    std::vector<uint8_t> t;
-    for (int y = 2; y < 4; ++y)
-      for (int x = left; x < left + 3; ++x) t.push_back(grid[y * width + x]);
-    return t;
-  };
-  // (v - 0) / 4 * 255, truncated: 0, 63.75, 127.5, NaN -> 0, 255, Inf -> 0.
-  EXPECT_EQ(tile(2), (std::vector<uint8_t>{0, 63, 127, 0, 255, 0}));
-  EXPECT_EQ(tile(7), std::vector<uint8_t>(6, 0));  // a constant channel
-  int padding_sum = 0;
-  for (int x = 0; x < width; ++x) padding_sum += grid[x] + grid[(height - 1) * width + x];
-  EXPECT_EQ(padding_sum, 0);
+  options.colormap = "rainbow";
+  EXPECT_THROW(
+      {
+        try {
+          TensorBoardObserver observer(writer, 0, options);
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("unknown colormap 'rainbow'"), std::string::npos);
+          throw;
+        }
+      },
+      Error);
 }
 
-TEST(TensorBoardObserver, EmptyAndNonFiniteTensorsAreLoggedWithoutImages) {
-  TempDir dir;
-  SummaryWriter writer(dir.path());
-  TensorBoardObserver observer(writer);
-  observe(observer, "empty", Tensor::zeros(DType::Float32, {1, 0, 4, 4}));
-  observe(observer, "nonfinite", float_tensor({2}, {std::nanf(""), -INFINITY}));
-  writer.close();
-  const auto values = values_by_tag(writer.file_path());
-  EXPECT_EQ(values.count("empty/feature_maps"), 0u);
-  EXPECT_EQ(values.at("empty").histogram.num, 0);
-  EXPECT_EQ(values.at("empty").histogram.bucket_limit, std::vector<double>{DBL_MAX});
-  EXPECT_EQ(values.at("nonfinite").histogram.num, 0);
-  EXPECT_EQ(values.at("nonfinite/nan_count").scalar, 1);
-  EXPECT_EQ(values.at("nonfinite/inf_count").scalar, 1);
-  EXPECT_TRUE(std::isnan(values.at("nonfinite/mean").scalar));
-}
-
-TEST(TensorBoardObserver, HistogramsSplitOverTheRunsThreadsMatchOneThread) {
-  std::vector<float> data(1 << 20);
-  for (std::size_t i = 0; i < data.size(); ++i)
-    data[i] = std::sin(0.001f * static_cast<float>(i)) * static_cast<float>(i % 97);
-  const Tensor tensor = float_tensor({static_cast<int64_t>(data.size())}, data);
-  const ParallelFor two_threads = [](int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-    std::thread other([&] { fn(n / 2, n); });
-    fn(0, n / 2);
-    other.join();
-  };
-  TempDir serial_dir, threaded_dir;
-  SummaryWriter serial(serial_dir.path()), threaded(threaded_dir.path());
-  TensorBoardObserver serial_observer(serial), threaded_observer(threaded);
-  observe(serial_observer, "x", tensor);
-  observe(threaded_observer, "x", tensor, &two_threads);
-  serial.close();
-  threaded.close();
-  const tb::Histogram a = values_by_tag(serial.file_path()).at("x").histogram;
-  const tb::Histogram b = values_by_tag(threaded.file_path()).at("x").histogram;
-  EXPECT_EQ(a.bucket_limit, b.bucket_limit);
-  EXPECT_EQ(a.bucket, b.bucket);
-  EXPECT_EQ(a.num, double(data.size()));
-  EXPECT_EQ(a.min, b.min);
-  EXPECT_EQ(a.max, b.max);
-  EXPECT_NEAR(a.sum, b.sum, 1e-9 * a.sum_squares);
+TEST(TensorBoardObserver, TagsAreTensorNamesWithoutLeadingSlash) {
+  // TensorBoard groups tags by the text before their first '/': "/conv1/Conv_output_0" as it is
+  // would put every layer in one unnamed group.
+  std::set<std::string> tags;
+  feature_map_grid({0, 1, 2, 3}, {1, 1, 2, 2}, "gray", "/conv1/Conv_output_0", &tags);
+  EXPECT_EQ(tags, (std::set<std::string>{
+                      "conv1/Conv_output_0", "conv1/Conv_output_0/mean", "conv1/Conv_output_0/std",
+                      "conv1/Conv_output_0/zero_fraction", "conv1/Conv_output_0/nan_count",
+                      "conv1/Conv_output_0/inf_count", "conv1/Conv_output_0/feature_maps"}));
 }
 
 }  // namespace

@@ -62,9 +62,13 @@ struct Timing {
   double wall = 0, cpu = 0;
 };
 
-Timing time_rounds(int rounds, const std::function<void()>& body) {
+// `prepare`, untimed, runs before each round (removing the last round's file: freeing its pages is
+// no part of the next write).
+Timing time_rounds(int rounds, const std::function<void()>& body,
+                   const std::function<void()>& prepare = nullptr) {
   std::vector<double> wall, cpu;
   for (int r = 0; r < rounds; ++r) {
+    if (prepare) prepare();
     const double cpu_start = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const auto start = Clock::now();
     body();
@@ -153,7 +157,7 @@ std::vector<std::string> workload_records(const Settings& s, const Workload& w) 
 }
 
 int open_new(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw layerscope::Error("cannot create " + path + ": " + std::strerror(errno));
   return fd;
 }
@@ -206,6 +210,11 @@ void bench_events(const Settings& s) {
   };
   const std::size_t chunk = std::size_t(1) << 20;
   const std::string path = s.dir + "/events.bench";
+  const std::string summary_dir = s.dir + "/summary";
+  const auto remove_files = [&] {
+    std::filesystem::remove(path);
+    std::filesystem::remove_all(summary_dir);
+  };
   bool all_pass = true;
   for (const Workload& w : workloads) {
     const std::vector<std::string> records = workload_records(s, w);
@@ -222,39 +231,47 @@ void bench_events(const Settings& s) {
     std::printf("  %zu %s, %.1f MB of records:\n", records.size(), w.name.c_str(),
                 framed.size() / 1e6);
 
-    const Timing anchor = time_rounds(s.rounds, [&] {
-      const int fd = open_new(path);
-      for (std::size_t at = 0; at < framed.size(); at += chunk)
-        write_all(fd, framed.data() + at, std::min(chunk, framed.size() - at));
-      ::fdatasync(fd);
-      ::close(fd);
-    });
-    const Timing per_record = time_rounds(s.rounds, [&] {
-      const int fd = open_new(path);
-      for (std::size_t at = 0; at < framed.size();) {
-        uint64_t length = 0;
-        std::memcpy(&length, framed.data() + at, 8);  // little endian, as this machine
-        write_all(fd, framed.data() + at, 16 + length);
-        at += 16 + length;
-      }
-      ::fdatasync(fd);
-      ::close(fd);
-    });
-    const Timing buffered = time_rounds(s.rounds, [&] {
-      std::filesystem::remove(path);
-      tb::BufferedRecordWriter writer(tb::RecordWriter::create(path), tb::BufferOptions{});
-      for (std::string_view r : views) writer.add(r);
-      writer.close();
-    });
-    const Timing summary_writer = time_rounds(s.rounds, [&] {
-      const std::string dir = s.dir + "/summary";
-      std::filesystem::remove_all(dir);
-      layerscope::SummaryWriter writer(dir);
-      for (std::size_t i = 0; i < w.count; ++i) w.add(writer, i);
-      writer.close();
-    });
-    std::filesystem::remove(path);
-    std::filesystem::remove_all(s.dir + "/summary");
+    const Timing anchor = time_rounds(
+        s.rounds,
+        [&] {
+          const int fd = open_new(path);
+          for (std::size_t at = 0; at < framed.size(); at += chunk)
+            write_all(fd, framed.data() + at, std::min(chunk, framed.size() - at));
+          ::fdatasync(fd);
+          ::close(fd);
+        },
+        remove_files);
+    const Timing per_record = time_rounds(
+        s.rounds,
+        [&] {
+          const int fd = open_new(path);
+          for (std::size_t at = 0; at < framed.size();) {
+            uint64_t length = 0;
+            std::memcpy(&length, framed.data() + at, 8);  // little endian, as this machine
+            write_all(fd, framed.data() + at, 16 + length);
+            at += 16 + length;
+          }
+          ::fdatasync(fd);
+          ::close(fd);
+        },
+        remove_files);
+    const Timing buffered = time_rounds(
+        s.rounds,
+        [&] {
+          tb::BufferedRecordWriter writer(tb::RecordWriter::create(path), tb::BufferOptions{});
+          for (std::string_view r : views) writer.add(r);
+          writer.close();
+        },
+        remove_files);
+    const Timing summary_writer = time_rounds(
+        s.rounds,
+        [&] {
+          layerscope::SummaryWriter writer(summary_dir);
+          for (std::size_t i = 0; i < w.count; ++i) w.add(writer, i);
+          writer.close();
+        },
+        remove_files);
+    remove_files();
 
     const double ratio = buffered.cpu / anchor.cpu;
     all_pass = all_pass && ratio <= 2.0;

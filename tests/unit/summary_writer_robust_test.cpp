@@ -282,6 +282,26 @@ TEST(SummaryWriterErrors, AFailedBackgroundWriteIsThrownByTheNextCall) {
     EXPECT_EQ(file.events[k].step, static_cast<int64_t>(k - 1));
 }
 
+TEST(SummaryWriterErrors, AFailureNobodyWasToldOfIsPrintedByTheDestructor) {
+  TempDir dir;
+  std::string path, printed;
+  {
+    FileSizeLimit disk_full(4096);
+    ASSERT_TRUE(disk_full.ok());
+    testing::internal::CaptureStderr();
+    {
+      SummaryWriter writer(dir.path(), buffering(/*flush_seconds=*/0, 1 << 20));
+      path = writer.file_path();
+      for (int64_t i = 0; i < 30; ++i) add_workload_record(writer, i);  // all in the buffer
+    }  // the destructor's close() writes them, past the limit
+    printed = testing::internal::GetCapturedStderr();
+  }
+  EXPECT_NE(printed.find("layerscope: cannot write to event file '" + path + "'"),
+            std::string::npos)
+      << printed;
+  EXPECT_FALSE(tb::read_events(path).truncated);
+}
+
 TEST(SummaryWriterErrors, AFolderItCannotWriteToIsAClearError) {
   TempDir dir;
   std::string logdir = dir.file("read-only");

@@ -22,11 +22,7 @@ double BarnesHutRepulsion<D>::estimate(const double* y, int64_t n, double* force
                                        ThreadPool& pool) {
   tree_.build(y, n);
   per_point_z_.assign(n, 0.0);
-  std::fill(force, force + n * D, 0.0);
-  pool.parallel_for(n, 128, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i)
-      per_point_z_[i] = tree_.repulsion(i, theta_, force + i * D);
-  });
+  tree_.repulsion(theta_, force, per_point_z_.data(), pool);
   return ordered_sum(per_point_z_);
 }
 

@@ -339,11 +339,12 @@ void expect_barnes_hut_close_to_exact() {
       analysis::BarnesHutRepulsion<D>(0.0).estimate(y.data(), n, tree_force.data(), pool);
   const double coarse_z =
       analysis::BarnesHutRepulsion<D>(0.5).estimate(y.data(), n, coarse_force.data(), pool);
-  EXPECT_NEAR(tree_z, exact_z, 1e-9 * exact_z);
+  // theta 0 summarizes nothing: the tree gives the exact sums, to float rounding.
+  EXPECT_NEAR(tree_z, exact_z, 1e-5 * exact_z);
   EXPECT_NEAR(coarse_z, exact_z, 0.01 * exact_z);
   double norm = 0, error = 0;
   for (int64_t c = 0; c < n * D; ++c) {
-    EXPECT_NEAR(tree_force[c], exact_force[c], 1e-9 * (1 + std::fabs(exact_force[c])));
+    EXPECT_NEAR(tree_force[c], exact_force[c], 1e-5 * (1 + std::fabs(exact_force[c])));
     norm += exact_force[c] * exact_force[c];
     error += (coarse_force[c] - exact_force[c]) * (coarse_force[c] - exact_force[c]);
   }

@@ -60,11 +60,12 @@ bool all_rows_identical(const float* data, int64_t rows, int64_t columns) {
   return true;
 }
 
-// PCA scores (or Gaussian noise) scaled so the first coordinate has standard deviation 1e-4.
+// PCA scores scaled so the first coordinate has standard deviation 1e-4 (as scikit-learn and
+// openTSNE do); coordinates PCA cannot give (random init, or fewer columns than dimensions) are
+// Gaussian with standard deviation 1e-4.
 std::vector<double> initial_embedding(const float* data, int64_t n, int64_t d, int dims,
                                       TsneInit init, uint64_t seed) {
   std::vector<double> y(static_cast<std::size_t>(n * dims), 0.0);
-  Random random(seed);
   int from_pca = 0;
   if (init == TsneInit::Pca) {
     PcaOptions options;
@@ -72,18 +73,19 @@ std::vector<double> initial_embedding(const float* data, int64_t n, int64_t d, i
     options.seed = seed;
     const PcaResult p = pca(data, n, d, options);
     from_pca = options.components;
+    double mean = 0, squares = 0;
+    for (int64_t i = 0; i < n; ++i) mean += p.embedding[i * from_pca];
+    mean /= static_cast<double>(n);
     for (int64_t i = 0; i < n; ++i)
-      for (int a = 0; a < from_pca; ++a) y[i * dims + a] = p.embedding[i * from_pca + a];
+      squares += (p.embedding[i * from_pca] - mean) * (p.embedding[i * from_pca] - mean);
+    const double std_dev = std::sqrt(squares / static_cast<double>(n));
+    const double scale = std_dev > 0 ? 1e-4 / std_dev : 1.0;
+    for (int64_t i = 0; i < n; ++i)
+      for (int a = 0; a < from_pca; ++a) y[i * dims + a] = p.embedding[i * from_pca + a] * scale;
   }
+  Random random(seed);
   for (int64_t i = 0; i < n; ++i)
-    for (int a = from_pca; a < dims; ++a) y[i * dims + a] = random.normal();
-  double mean = 0, squares = 0;
-  for (int64_t i = 0; i < n; ++i) mean += y[i * dims];
-  mean /= n;
-  for (int64_t i = 0; i < n; ++i) squares += (y[i * dims] - mean) * (y[i * dims] - mean);
-  const double std_dev = std::sqrt(squares / n);
-  const double scale = std_dev > 0 ? 1e-4 / std_dev : 1e-4;
-  for (auto& v : y) v *= scale;
+    for (int a = from_pca; a < dims; ++a) y[i * dims + a] = random.normal() * 1e-4;
   return y;
 }
 

@@ -848,6 +848,134 @@ class LogEmbeddingTest(CliTestCase):
             self.assertEqual(sprite.shape, (84, 84))  # 3 x 3 cells
             digit = np.asarray(Image.open(os.path.join(pngs, "digit_04_label_2.png")))
             np.testing.assert_array_equal(sprite[28:56, 28:56], digit)
+class EmbedTest(CliTestCase):
+    """layerscope embed --from-npy: PCA and t-SNE of a matrix made here, checked with numpy/Pillow."""
+
+    def setUp(self):
+        super().setUp()
+        rng = np.random.default_rng(0)
+        centres = np.eye(5) * 8
+        self.x = np.concatenate([rng.normal(size=(40, 5)) + centres[k] for k in range(3)])
+        self.names = ["cat"] * 40 + ["dog"] * 40 + ["bird"] * 40
+        self.npy = os.path.join(self.tmp, "features.npy")
+        np.save(self.npy, self.x)  # float64: converted on reading
+        self.labels = os.path.join(self.tmp, "labels.txt")
+        with open(self.labels, "w") as f:
+            f.write("\n".join(self.names) + "\n")
+        self.out = os.path.join(self.tmp, "out", "emb")
+
+    def read_csv(self, path):
+        with open(path) as f:
+            header = f.readline().strip().split(",")
+            rows = [line.rstrip("\n").split(",") for line in f]
+        return header, rows
+
+    def test_tsne_writes_a_labelled_scatter_png_and_csv(self):
+        r = layerscope("embed", "--from-npy", self.npy, "--labels", self.labels, "-o", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("t-SNE: 120 points of 5 dimensions -> 2", r.stdout)
+        kl = float(r.stdout.split("KL divergence: ")[1].split()[0])
+        self.assertGreater(kl, 0)
+        self.assertLess(kl, 3)
+        # Perplexity 30 needs 91 rows: 120 is enough, so no warning.
+        self.assertEqual(r.stderr, "")
+
+        header, rows = self.read_csv(self.out + ".csv")
+        self.assertEqual(header, ["index", "label", "x", "y"])
+        self.assertEqual([int(row[0]) for row in rows], list(range(120)))
+        self.assertEqual([row[1] for row in rows], self.names)
+        y = np.array([[float(v) for v in row[2:]] for row in rows])
+        # Each point's 5 nearest neighbours in the embedding share its label.
+        d = ((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argsort(d, axis=1)[:, :5]
+        labels = np.array(self.names)
+        self.assertGreater((labels[nearest] == labels[:, None]).mean(), 0.98)
+
+        from PIL import Image
+        with Image.open(self.out + ".png") as image:
+            self.assertEqual(image.size, (960, 720))
+            colours = set(image.convert("RGB").getdata())
+        # Categories sorted by name: bird, cat, dog take the first three Okabe-Ito colours.
+        for colour in [(0xE6, 0x9F, 0x00), (0x56, 0xB4, 0xE9), (0x00, 0x9E, 0x73)]:
+            self.assertIn(colour, colours)
+
+    def test_same_seed_same_result_for_any_thread_count(self):
+        outputs = []
+        for threads in ["1", "2"]:
+            out = os.path.join(self.tmp, "t" + threads)
+            r = layerscope("embed", "--from-npy", self.npy, "--seed", "7", "--threads", threads,
+                           "--iterations", "300", "-o", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out + ".csv") as f:
+                outputs.append(f.read())
+        self.assertEqual(outputs[0], outputs[1])
+
+    def test_pca_matches_numpy_and_writes_three_coordinates(self):
+        r = layerscope("embed", "--from-npy", self.npy, "--method", "pca", "--dims", "3",
+                       "-o", self.out + ".png")  # a trailing .png is dropped from the stem
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(self.out + ".png"))
+        centred = self.x - self.x.mean(axis=0)
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        ratios = s ** 2 / (s ** 2).sum()
+        printed = r.stdout.split("explained variance ratio:")[1].split("(")[0].split()
+        np.testing.assert_allclose([float(v) for v in printed], ratios[:3], atol=1e-4)
+        header, rows = self.read_csv(self.out + ".csv")
+        self.assertEqual(header, ["index", "label", "x", "y", "z"])
+        self.assertEqual({row[1] for row in rows}, {""})  # no labels given
+        coords = np.array([[float(v) for v in row[2:]] for row in rows])
+        expected = centred @ vt[:3].T
+        signs = np.sign((coords * expected).sum(axis=0))  # each axis' sign is a convention
+        np.testing.assert_allclose(coords, expected * signs, atol=1e-4)
+
+    def test_numeric_labels_from_npy(self):
+        labels = os.path.join(self.tmp, "labels.npy")
+        np.save(labels, np.repeat(np.array([10, 9, 100]), 40))
+        r = layerscope("embed", "--from-npy", self.npy, "--labels", labels, "--method", "pca",
+                       "-o", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        _, rows = self.read_csv(self.out + ".csv")
+        self.assertEqual([rows[0][1], rows[40][1], rows[80][1]], ["10", "9", "100"])
+
+    def test_too_few_rows_lower_the_perplexity_with_a_warning(self):
+        small = os.path.join(self.tmp, "small.npy")
+        np.save(small, self.x[::6].astype(np.float32))  # 20 rows
+        r = layerscope("embed", "--from-npy", small, "-o", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: perplexity 30 needs at least 91 rows", r.stderr)
+        self.assertIn("lowered to 6.33", r.stderr)
+        self.assertIn("perplexity 6.33", r.stdout)
+
+    def test_bad_input(self):
+        bad = self.x.copy()
+        bad[7, 1] = np.nan
+        nan_npy = os.path.join(self.tmp, "nan.npy")
+        np.save(nan_npy, bad)
+        self.assertFailsClearly(layerscope("embed", "--from-npy", nan_npy, "-o", self.out),
+                                "row 7, column 1 is NaN")
+        self.assertFailsClearly(layerscope("embed", "--from-npy", nan_npy, "--method", "pca",
+                                           "-o", self.out), "row 7, column 1 is NaN")
+        same = os.path.join(self.tmp, "same.npy")
+        np.save(same, np.ones((30, 4), np.float32))
+        self.assertFailsClearly(layerscope("embed", "--from-npy", same, "-o", self.out),
+                                "all 30 rows are identical")
+        vector = os.path.join(self.tmp, "vector.npy")
+        np.save(vector, np.arange(5, dtype=np.float32))
+        self.assertFailsClearly(layerscope("embed", "--from-npy", vector, "-o", self.out),
+                                "has shape 5", "expected a matrix")
+        few_labels = os.path.join(self.tmp, "few.txt")
+        with open(few_labels, "w") as f:
+            f.write("a\nb\n")
+        self.assertFailsClearly(layerscope("embed", "--from-npy", self.npy, "--labels", few_labels,
+                                           "-o", self.out), "has 2 labels", "120 rows")
+        self.assertFailsClearly(layerscope("embed", "--from-npy",
+                                           os.path.join(self.tmp, "missing.npy"), "-o", self.out),
+                                "missing.npy")
+        r = layerscope("embed", "--from-npy", self.npy, "--method", "umap", "-o", self.out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("umap", r.stderr)
+        self.assertFalse(os.path.exists(self.out + ".png"), "nothing is written on errors")
 
 
 if __name__ == "__main__":

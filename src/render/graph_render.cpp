@@ -15,6 +15,10 @@
 #include <memory>
 #include <tuple>
 
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cerrno>
+
 namespace layerscope::render {
 namespace {
 
@@ -290,8 +294,33 @@ class LayoutBuilder {
   }
 
   // Lays out every open group, innermost first, then places them inside each other.
-  void layout(GVC_t* gvc) {
-    layout_group(gvc, 0);
+  //
+  // The layouts run in child processes, kBatch groups each, results sent back through a pipe.
+  // Graphviz 2.42's dot keeps a static one-byte visit mark that wraps around after 255 uses
+  // (about a hundred layouts); on the wrap it takes nodes for visited and can crash in mincross.
+  // A child forked from this process (which never runs dot itself) starts with a fresh mark, and
+  // a batch stays below the wrap. Should a child die anyway, the next one resumes at the group it
+  // died on, first laying out a small graph so the marks fall differently; a second death there
+  // is an error naming the group.
+  void layout() {
+    std::vector<int> order;
+    post_order(0, order);
+    std::size_t done = 0;
+    int attempts_here = 0;
+    while (done < order.size()) {
+      const std::size_t end = std::min(order.size(), done + kBatch);
+      const std::size_t received = layout_in_child(order, done, end, attempts_here);
+      if (received == 0) {
+        if (++attempts_here >= 2)
+          throw Error("Graphviz crashed laying out group '" +
+                      (view_.groups[order[done]].path.empty() ? std::string("(top level)")
+                                                              : view_.groups[order[done]].path) +
+                      "'");
+        continue;
+      }
+      done += received;
+      attempts_here = 0;
+    }
     layouts_[0].offset = {-layouts_[0].llx, -layouts_[0].lly};
     place_children(0);
   }
@@ -479,10 +508,202 @@ class LayoutBuilder {
            "</TD></TR></TABLE>";
   }
 
+  void post_order(int g, std::vector<int>& order) const {
+    for (int c : view_.groups[g].groups)
+      if (view_.groups[c].expanded) post_order(c, order);
+    order.push_back(g);
+  }
+
+  // Lays out order[begin, end) in a forked child; returns how many groups came back.
+  std::size_t layout_in_child(const std::vector<int>& order, std::size_t begin, std::size_t end,
+                              int warm_ups) {
+    int fds[2];
+    if (pipe(fds) != 0)
+      throw Error(std::string("cannot lay out the graph: pipe: ") + std::strerror(errno));
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) {
+      close(fds[0]);
+      close(fds[1]);
+      throw Error(std::string("cannot lay out the graph: fork: ") + std::strerror(errno));
+    }
+    if (pid == 0) {  // the child: lay out, send each group's results, leave without cleanup
+      close(fds[0]);
+      int status = 0;
+      try {
+        GvcContext gvc;
+        for (int k = 0; k < warm_ups; ++k) warm_up(gvc.get());
+        for (std::size_t i = begin; i < end && status == 0; ++i) {
+          layout_group(gvc.get(), order[i]);
+          const std::string record = serialize(order[i]);
+          status = write_all(fds[1], record) ? 0 : 1;
+        }
+      } catch (const std::exception&) {
+        status = 2;
+      }
+      close(fds[1]);
+      _exit(status);
+    }
+    close(fds[1]);
+    std::size_t received = 0;
+    std::string buffer;
+    char chunk[65536];
+    for (;;) {
+      const ssize_t n = read(fds[0], chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      buffer.append(chunk, static_cast<std::size_t>(n));
+      std::size_t at = 0;
+      while (deserialize(buffer, at)) ++received;
+      buffer.erase(0, at);
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const bool finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (WIFEXITED(status) && !finished)  // not a crash: Graphviz reported a failure
+      throw Error("Graphviz could not lay out group '" +
+                  view_.groups[order[begin + received]].path + "'");
+    if (finished && received != end - begin)
+      throw Error("cannot lay out the graph: the layout process stopped early");
+    return received;
+  }
+
+  // A small layout that moves dot's visit mark on.
+  static void warm_up(GVC_t* gvc) {
+    GvGraph g("warm_up");
+    agedge(g.get(), node(g.get(), "a"), node(g.get(), "b"), nullptr, 1);
+    gvLayout(gvc, g.get(), "dot");
+    gvFreeLayout(gvc, g.get());
+  }
+
+  static bool write_all(int fd, const std::string& data) {
+    std::size_t at = 0;
+    while (at < data.size()) {
+      const ssize_t n = write(fd, data.data() + at, data.size() - at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      at += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  // ---- results of one group's layout, through the pipe ----
+
+  class Writer {
+   public:
+    void number(double v) { out_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+    void point(const Point& p) {
+      number(p.x);
+      number(p.y);
+    }
+    void points(const std::vector<Point>& list) {
+      number(static_cast<double>(list.size()));
+      for (const Point& p : list) point(p);
+    }
+    std::string done() {
+      const uint64_t size = out_.size();
+      return std::string(reinterpret_cast<const char*>(&size), sizeof size) + out_;
+    }
+
+   private:
+    std::string out_;
+  };
+
+  class Reader {
+   public:
+    Reader(const std::string& data, std::size_t at) : data_(data), at_(at) {}
+    double number() {
+      double v;
+      std::memcpy(&v, data_.data() + at_, sizeof v);
+      at_ += sizeof v;
+      return v;
+    }
+    int integer() { return static_cast<int>(number()); }
+    Point point() {
+      const double x = number();
+      return {x, number()};
+    }
+    std::vector<Point> points() {
+      std::vector<Point> list(static_cast<std::size_t>(number()));
+      for (Point& p : list) p = point();
+      return list;
+    }
+
+   private:
+    const std::string& data_;
+    std::size_t at_;
+  };
+
+  std::string serialize(int g) const {
+    Writer w;
+    const GroupLayout& l = layouts_[g];
+    w.number(g);
+    for (double v : {l.llx, l.lly, l.urx, l.ury, l.width, l.height}) w.number(v);
+    w.points(l.in_ports);
+    w.points(l.out_ports);
+    const ViewGroup& group = view_.groups[g];
+    for (int i : group.items) {
+      const Placed& p = item_pos_.at(i);
+      for (double v : {p.x, p.y, p.width, p.height}) w.number(v);
+    }
+    for (int c : group.groups)
+      if (view_.groups[c].expanded) w.point(child_pos_.at(c));
+    for (int p : group_pieces_.count(g) ? group_pieces_.at(g) : std::vector<int>{}) {
+      const Piece& piece = pieces_[p];
+      w.points(piece.points);
+      w.number(piece.arrow);
+      w.point(piece.arrow_tip);
+      w.number(piece.has_label);
+      w.point(piece.label_pos);
+    }
+    return w.done();
+  }
+
+  // Reads one whole record at `at` if the buffer holds it, and moves `at` past it.
+  bool deserialize(const std::string& buffer, std::size_t& at) {
+    uint64_t size = 0;
+    if (buffer.size() - at < sizeof size) return false;
+    std::memcpy(&size, buffer.data() + at, sizeof size);
+    if (buffer.size() - at - sizeof size < size) return false;
+    Reader r(buffer, at + sizeof size);
+    at += sizeof size + size;
+    const int g = r.integer();
+    GroupLayout& l = layouts_[g];
+    l.llx = r.number();
+    l.lly = r.number();
+    l.urx = r.number();
+    l.ury = r.number();
+    l.width = r.number();
+    l.height = r.number();
+    l.in_ports = r.points();
+    l.out_ports = r.points();
+    const ViewGroup& group = view_.groups[g];
+    for (int i : group.items) {
+      Placed& p = item_pos_[i];
+      p.x = r.number();
+      p.y = r.number();
+      p.width = r.number();
+      p.height = r.number();
+    }
+    for (int c : group.groups)
+      if (view_.groups[c].expanded) child_pos_[c] = r.point();
+    if (group_pieces_.count(g))
+      for (int p : group_pieces_.at(g)) {
+        Piece& piece = pieces_[p];
+        piece.points = r.points();
+        piece.arrow = r.number() != 0;
+        piece.arrow_tip = r.point();
+        piece.has_label = r.number() != 0;
+        piece.label_pos = r.point();
+      }
+    return true;
+  }
+
+  // One group's own layout; its open children are laid out already.
   void layout_group(GVC_t* gvc, int g) {
     const ViewGroup& group = view_.groups[g];
-    for (int c : group.groups)
-      if (view_.groups[c].expanded) layout_group(gvc, c);
 
     GvGraph holder("group");
     Agraph_t* lg = holder.get();
@@ -675,6 +896,8 @@ class LayoutBuilder {
     double x = 0, y = 0, width = 0, height = 0;
   };
 
+  // Each dot layout uses the visit mark 2 to 3 times: 80 layouts stay below its 255 values.
+  static constexpr std::size_t kBatch = 80;
   const GraphView& view_;
   const RenderOptions& options_;
   std::vector<GroupLayout> layouts_;
@@ -691,7 +914,7 @@ void render_with_graphviz(const GraphView& view, const RenderOptions& options,
                           const std::string& path, const std::string& format) {
   GvcContext gvc;
   LayoutBuilder builder(view, options);
-  builder.layout(gvc.get());
+  builder.layout();
   GvGraph placed(view.name.empty() ? "model" : view.name.c_str());
   builder.build_placed(placed.get());
   if (gvLayout(gvc.get(), placed.get(), "nop2") != 0)

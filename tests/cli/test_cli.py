@@ -679,6 +679,15 @@ class GraphTest(CliTestCase):
         self.assertEqual(len(highlighted), 1)  # the head's box, which holds the Gemm
         self.assertTrue(svg_text(highlighted[0]).startswith("head\n"))
 
+    def test_hundreds_of_groups_are_laid_out_in_batches(self):
+        # 100 blocks, 34 stages (the last, of one block, merges with it: "stage33/block99") and the
+        # head: 134 open groups, more than one layout process's batch.
+        model = residual_model(self.tmp, blocks=100)
+        svg = self.draw(model, "many.svg", "--depth", "9")
+        self.assertEqual((len(svg_groups(svg, "node")), len(svg_groups(svg, "edge"))),
+                         expected_counts(model))
+        self.assertEqual(len(svg_groups(svg, "cluster")), 134)
+
     def test_png_dot_rankdir_and_no_shapes(self):
         model = residual_model(self.tmp, blocks=3)
         png = self.draw(model, "model.png", "--rankdir", "LR")

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,7 +18,6 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cerrno>
 
 namespace layerscope::render {
 namespace {
@@ -744,7 +744,7 @@ class LayoutBuilder {
     add_ports(out_ports_[g].size(), "out", "sink", own_out);
 
     const bool lr = options_.left_to_right;
-    auto end_node = [&](const Endpoint& end, bool is_head, std::string& port) -> Agnode_t* {
+    auto end_node = [&](const Endpoint& end, std::string& port) -> Agnode_t* {
       switch (end.kind) {
         case Endpoint::Item:
           return item_nodes.at(end.index);
@@ -759,15 +759,14 @@ class LayoutBuilder {
         case Endpoint::OwnOut:
           return own_out.at(end.port);
       }
-      (void)is_head;
       return nullptr;
     };
     std::vector<std::pair<int, Agedge_t*>> edges;
     for (int p : group_pieces_[g]) {
       const Piece& piece = pieces_[p];
       std::string tail_port, head_port;
-      Agnode_t* tail = end_node(piece.tail, false, tail_port);
-      Agnode_t* head = end_node(piece.head, true, head_port);
+      Agnode_t* tail = end_node(piece.tail, tail_port);
+      Agnode_t* head = end_node(piece.head, head_port);
       Agedge_t* e = agedge(lg, tail, head, const_cast<char*>(("p" + std::to_string(p)).c_str()), 1);
       if (!tail_port.empty()) set(e, "tailport", tail_port);
       if (!head_port.empty()) set(e, "headport", head_port);

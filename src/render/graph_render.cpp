@@ -16,6 +16,8 @@
 #include <memory>
 #include <tuple>
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -301,26 +303,14 @@ class LayoutBuilder {
   // A child forked from this process (which never runs dot itself) starts with a fresh mark, and
   // a batch stays below the wrap. Should a child die anyway, the next one resumes at the group it
   // died on, first laying out a small graph so the marks fall differently; a second death there
-  // is an error naming the group.
+  // is an error naming the group. Disjoint subtrees of groups are laid out by
+  // `options.processes` children at once; their common ancestors last.
   void layout() {
-    std::vector<int> order;
-    post_order(0, order);
-    std::size_t done = 0;
-    int attempts_here = 0;
-    while (done < order.size()) {
-      const std::size_t end = std::min(order.size(), done + kBatch);
-      const std::size_t received = layout_in_child(order, done, end, attempts_here);
-      if (received == 0) {
-        if (++attempts_here >= 2)
-          throw Error("Graphviz crashed laying out group '" +
-                      (view_.groups[order[done]].path.empty() ? std::string("(top level)")
-                                                              : view_.groups[order[done]].path) +
-                      "'");
-        continue;
-      }
-      done += received;
-      attempts_here = 0;
-    }
+    std::vector<std::vector<int>> lanes;
+    std::vector<int> last;
+    split_in_lanes(std::max(1, options_.processes), lanes, last);
+    run_lanes(lanes);
+    run_lanes({last});
     layouts_[0].offset = {-layouts_[0].llx, -layouts_[0].lly};
     place_children(0);
   }
@@ -514,9 +504,131 @@ class LayoutBuilder {
     order.push_back(g);
   }
 
-  // Lays out order[begin, end) in a forked child; returns how many groups came back.
-  std::size_t layout_in_child(const std::vector<int>& order, std::size_t begin, std::size_t end,
-                              int warm_ups) {
+  // Open groups in each subtree (the group itself included).
+  int count_open(int g, std::vector<int>& sizes) const {
+    int size = 1;
+    for (int c : view_.groups[g].groups)
+      if (view_.groups[c].expanded) size += count_open(c, sizes);
+    return sizes[g] = size;
+  }
+
+  // Splits the open groups into `processes` lists of whole subtrees of about equal size (each in
+  // post order), and the ancestors those subtrees share, laid out once the lanes are done.
+  void split_in_lanes(int processes, std::vector<std::vector<int>>& lanes,
+                      std::vector<int>& last) const {
+    std::vector<int> sizes(view_.groups.size(), 0);
+    const int total = count_open(0, sizes);
+    std::vector<bool> shared(view_.groups.size(), false);
+    std::vector<int> roots = {0};
+    // Open up the biggest subtree while it is more than a lane's share and can be opened.
+    for (;;) {
+      auto biggest = std::max_element(roots.begin(), roots.end(),
+                                      [&](int a, int b) { return sizes[a] < sizes[b]; });
+      if (biggest == roots.end() || sizes[*biggest] * processes <= total || sizes[*biggest] == 1)
+        break;
+      const int g = *biggest;
+      roots.erase(biggest);
+      shared[g] = true;
+      for (int c : view_.groups[g].groups)
+        if (view_.groups[c].expanded) roots.push_back(c);
+    }
+    std::sort(roots.begin(), roots.end(), [&](int a, int b) { return sizes[a] > sizes[b]; });
+    lanes.assign(processes, {});
+    std::vector<int> load(processes, 0);
+    for (int r : roots) {
+      const auto lane = std::min_element(load.begin(), load.end()) - load.begin();
+      load[lane] += sizes[r];
+      post_order(r, lanes[lane]);
+    }
+    std::vector<int> order;
+    post_order(0, order);
+    for (int g : order)
+      if (shared[g]) last.push_back(g);
+  }
+
+  // One child process laying out part of a lane.
+  struct Worker {
+    pid_t pid = -1;
+    int fd = -1;
+    std::size_t begin = 0, end = 0, received = 0;
+    std::string buffer;
+  };
+
+  // Lays out each lane's groups in order, the lanes side by side.
+  void run_lanes(const std::vector<std::vector<int>>& lanes) {
+    const std::size_t count = lanes.size();
+    std::vector<std::size_t> done(count, 0);
+    std::vector<int> attempts(count, 0);
+    std::vector<Worker> workers(count);
+    try {
+      run_workers(lanes, done, attempts, workers);
+    } catch (...) {
+      for (Worker& w : workers)  // stop the other layouts: this drawing has failed
+        if (w.pid >= 0) {
+          kill(w.pid, SIGKILL);
+          close(w.fd);
+          while (waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
+          }
+        }
+      throw;
+    }
+  }
+
+  void run_workers(const std::vector<std::vector<int>>& lanes, std::vector<std::size_t>& done,
+                   std::vector<int>& attempts, std::vector<Worker>& workers) {
+    const std::size_t count = lanes.size();
+    for (;;) {
+      std::vector<pollfd> polls;
+      std::vector<std::size_t> polled;
+      for (std::size_t l = 0; l < count; ++l) {
+        Worker& w = workers[l];
+        if (w.pid < 0 && done[l] < lanes[l].size()) {
+          w = Worker();
+          w.begin = done[l];
+          w.end = std::min(lanes[l].size(), done[l] + kBatch);
+          start_worker(w, lanes[l], attempts[l], workers);
+        }
+        if (w.pid >= 0) {
+          polls.push_back({w.fd, POLLIN, 0});
+          polled.push_back(l);
+        }
+      }
+      if (polls.empty()) return;
+      if (poll(polls.data(), polls.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        throw Error(std::string("cannot lay out the graph: poll: ") + std::strerror(errno));
+      }
+      for (std::size_t k = 0; k < polls.size(); ++k) {
+        if (!polls[k].revents) continue;
+        const std::size_t l = polled[k];
+        Worker& w = workers[l];
+        char chunk[65536];
+        const ssize_t n = read(w.fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n > 0) {
+          w.buffer.append(chunk, static_cast<std::size_t>(n));
+          std::size_t at = 0;
+          while (deserialize(w.buffer, at)) ++w.received;
+          w.buffer.erase(0, at);
+          continue;
+        }
+        const pid_t pid = w.pid;
+        w.pid = -1;                       // reaped below, whatever happens
+        finish_worker(pid, w, lanes[l]);  // end of its output
+        done[l] += w.received;
+        if (w.received == 0 && ++attempts[l] >= 2)
+          throw Error("Graphviz crashed laying out group '" +
+                      (view_.groups[lanes[l][done[l]]].path.empty()
+                           ? std::string("(top level)")
+                           : view_.groups[lanes[l][done[l]]].path) +
+                      "'");
+        if (w.received) attempts[l] = 0;
+      }
+    }
+  }
+
+  void start_worker(Worker& w, const std::vector<int>& order, int warm_ups,
+                    const std::vector<Worker>& others) {
     int fds[2];
     if (pipe(fds) != 0)
       throw Error(std::string("cannot lay out the graph: pipe: ") + std::strerror(errno));
@@ -529,14 +641,15 @@ class LayoutBuilder {
     }
     if (pid == 0) {  // the child: lay out, send each group's results, leave without cleanup
       close(fds[0]);
+      for (const Worker& other : others)
+        if (other.pid >= 0) close(other.fd);
       int status = 0;
       try {
         GvcContext gvc;
         for (int k = 0; k < warm_ups; ++k) warm_up(gvc.get());
-        for (std::size_t i = begin; i < end && status == 0; ++i) {
+        for (std::size_t i = w.begin; i < w.end && status == 0; ++i) {
           layout_group(gvc.get(), order[i]);
-          const std::string record = serialize(order[i]);
-          status = write_all(fds[1], record) ? 0 : 1;
+          status = write_all(fds[1], serialize(order[i])) ? 0 : 1;
         }
       } catch (const std::exception&) {
         status = 2;
@@ -545,29 +658,21 @@ class LayoutBuilder {
       _exit(status);
     }
     close(fds[1]);
-    std::size_t received = 0;
-    std::string buffer;
-    char chunk[65536];
-    for (;;) {
-      const ssize_t n = read(fds[0], chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<std::size_t>(n));
-      std::size_t at = 0;
-      while (deserialize(buffer, at)) ++received;
-      buffer.erase(0, at);
-    }
-    close(fds[0]);
+    w.pid = pid;
+    w.fd = fds[0];
+  }
+
+  void finish_worker(pid_t pid, Worker& w, const std::vector<int>& order) {
+    close(w.fd);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     const bool finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (WIFEXITED(status) && !finished)  // not a crash: Graphviz reported a failure
       throw Error("Graphviz could not lay out group '" +
-                  view_.groups[order[begin + received]].path + "'");
-    if (finished && received != end - begin)
+                  view_.groups[order[w.begin + w.received]].path + "'");
+    if (finished && w.received != w.end - w.begin)
       throw Error("cannot lay out the graph: the layout process stopped early");
-    return received;
   }
 
   // A small layout that moves dot's visit mark on.

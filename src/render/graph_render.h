@@ -9,6 +9,8 @@
 // that enters or leaves it. The drawings are then placed inside each other and the edges joined
 // through the ports, so the cost follows the groups shown, and a wide model never becomes one huge
 // flat layout. Graphviz then draws the placed result (its `nop2` engine: positions as given).
+// The group layouts run in forked child processes (see LayoutBuilder::layout for why), several
+// at once on disjoint parts of the model.
 #include "render/graph_view.h"
 
 #include <string>
@@ -18,6 +20,7 @@ namespace layerscope::render {
 struct RenderOptions {
   bool left_to_right = false;  // --rankdir LR
   bool shapes = true;          // shape and dtype on each edge
+  int processes = 2;           // group layouts running at once, each in its own process
 };
 
 // The view as a DOT graph with one cluster per open group, every string escaped.

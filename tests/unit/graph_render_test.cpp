@@ -1,12 +1,15 @@
 // Drawing a GraphView: DOT escaping, and SVG through Graphviz with one group laid out per call.
 #include "render/graph_render.h"
 
+#include <layerscope/graph.h>
+
 #include "model_builder.h"
 
 #include <layerscope/error.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -100,6 +103,65 @@ TEST(GraphRender, SvgHasEveryBoxEdgeAndGroupWithMarkupEscaped) {
     EXPECT_EQ(std::count(body.begin(), body.end(), 'M'), 1) << body;  // one "M x,y C ..." path
   }
   EXPECT_EQ(edges, 4);
+}
+
+// 600 Relus in a chain, in 60 blocks of 10 in 6 stages: 66 open groups.
+Graph staged_chain() {
+  Graph graph;
+  auto value = [&](const std::string& name) {
+    Value v;
+    v.name = name;
+    v.dtype = DType::Float32;
+    v.shape = StaticShape{Dim{4, ""}};
+    graph.values.push_back(v);
+    return static_cast<int>(graph.values.size()) - 1;
+  };
+  int previous = value("x");
+  graph.values[previous].kind = ValueKind::Input;
+  graph.inputs = {previous};
+  for (int i = 0; i < 600; ++i) {
+    Node n;
+    n.op_type = "Relu";
+    n.scope = "s" + std::to_string(i / 100) + "/b" + std::to_string(i / 10);
+    n.name = "/" + n.scope + "/Relu_" + std::to_string(i % 10);
+    n.inputs = {previous};
+    previous = value("v" + std::to_string(i));
+    n.outputs = {previous};
+    graph.nodes.push_back(n);
+  }
+  graph.outputs = {previous};
+  graph.reindex();
+  return graph;
+}
+
+TEST(GraphRender, LayoutsInParallelProcessesGiveTheSameDrawing) {
+  const Graph graph = staged_chain();
+  ViewOptions all;
+  all.depth = 9;
+  const GraphView view = build_graph_view(graph, all);
+  ASSERT_EQ(view.groups.size(), 67u);
+  test::TempDir dir;
+  RenderOptions one, three;
+  one.processes = 1;
+  three.processes = 3;
+  write_graph(view, one, dir.file("one.svg"));
+  write_graph(view, three, dir.file("three.svg"));
+  // The same shapes at the same places; only the order of the groups in the file (and so their
+  // ids) follows cgraph's name addresses.
+  auto shapes = [](const std::string& svg) {
+    const std::string bare = std::regex_replace(svg, std::regex(" id=\"[^\"]*\""), "");
+    std::istringstream lines(bare);
+    std::vector<std::string> sorted;
+    for (std::string line; std::getline(lines, line);) sorted.push_back(line);
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+  };
+  const std::string svg = read(dir.file("one.svg"));
+  const std::vector<std::string> serial = shapes(svg),
+                                 parallel = shapes(read(dir.file("three.svg")));
+  ASSERT_EQ(serial.size(), parallel.size());
+  for (std::size_t i = 0; i < serial.size(); ++i) ASSERT_EQ(serial[i], parallel[i]);
+  EXPECT_NE(svg.find("Relu_9"), std::string::npos);
 }
 
 TEST(GraphRender, UnknownFormatsAndUnwritableFilesAreClearErrors) {

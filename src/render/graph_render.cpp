@@ -315,6 +315,11 @@ class LayoutBuilder {
     place_children(0);
   }
 
+  // Width and height of the whole drawing, in points.
+  std::pair<double, double> size() const {
+    return {layouts_[0].urx - layouts_[0].llx, layouts_[0].ury - layouts_[0].lly};
+  }
+
   // One graph with every box at its place and every edge drawn, for Graphviz's `nop2` engine.
   void build_placed(Agraph_t* out) {
     set_defaults(out);
@@ -1021,16 +1026,17 @@ void render_with_graphviz(const GraphView& view, const RenderOptions& options,
   builder.layout();
   GvGraph placed(view.name.empty() ? "model" : view.name.c_str());
   builder.build_placed(placed.get());
-  if (gvLayout(gvc.get(), placed.get(), "nop2") != 0)
-    throw Error("Graphviz could not place the drawing");
   if (format == "png") {
-    // Cap the bitmap: at most 32000 pixels a side and 120 million pixels in all.
-    const boxf bb = GD_bb(placed.get());
-    const double w = (bb.UR.x - bb.LL.x) / 72 * 96, h = (bb.UR.y - bb.LL.y) / 72 * 96;
+    // Cap the bitmap at 32000 pixels a side and 120 million in all (cairo's limit is 32767); the
+    // resolution is read when the drawing is placed, so it is set first.
+    const auto [width, height] = builder.size();
+    const double w = width / 72 * 96, h = height / 72 * 96;
     const double scale = std::min({1.0, 32000 / std::max(w, 1.0), 32000 / std::max(h, 1.0),
                                    std::sqrt(1.2e8 / std::max(w * h, 1.0))});
     set(placed.get(), "dpi", std::to_string(96 * scale));
   }
+  if (gvLayout(gvc.get(), placed.get(), "nop2") != 0)
+    throw Error("Graphviz could not place the drawing");
   const int status = gvRenderFilename(gvc.get(), placed.get(), format.c_str(), path.c_str());
   gvFreeLayout(gvc.get(), placed.get());
   if (status != 0) throw Error("cannot write '" + path + "': Graphviz could not render " + format);

@@ -673,7 +673,7 @@ class ViewBuilder {
 
   void choose_depth() {
     if (options_.depth >= 0) {
-      view_.depth = options_.depth;
+      view_.depth = std::min(options_.depth, view_.max_depth);
       return;
     }
     // Boxes drawn at depth d: the entries of groups at levels <= d, and the groups at d + 1.

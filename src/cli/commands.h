@@ -16,5 +16,6 @@ Command add_run_command(CLI::App& app);
 Command add_events_command(CLI::App& app);
 Command add_log_command(CLI::App& app);
 Command add_embed_command(CLI::App& app);
+Command add_graph_command(CLI::App& app);
 
 }  // namespace layerscope::cli

@@ -9,6 +9,7 @@
 #include <layerscope/graph.h>
 #include <layerscope/tensor.h>
 
+#include <cstddef>
 #include <string>
 
 namespace layerscope {
@@ -24,5 +25,9 @@ Model load_onnx(const std::string& path, const OnnxLoadOptions& options = {});
 // Reads a serialized ONNX TensorProto (.pb, as in ONNX's test data). `name` receives the tensor's
 // name if it has one.
 Tensor load_onnx_tensor(const std::string& path, std::string* name = nullptr);
+
+// Formal name of a node's input in ONNX's operator schema at that opset ("W" for Conv's input
+// 1; a variadic last input names all that follow), or "" when the schema is unknown.
+std::string onnx_input_name(const Node& node, int opset, std::size_t input);
 
 }  // namespace layerscope

@@ -15,5 +15,7 @@ Command add_summary_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_events_command(CLI::App& app);
 Command add_log_command(CLI::App& app);
+Command add_embed_command(CLI::App& app);
+Command add_graph_command(CLI::App& app);
 
 }  // namespace layerscope::cli

@@ -16,12 +16,14 @@ int main(int argc, char** argv) {
       "  layerscope run model.onnx --random --dim batch=2 --dump out/\n"
       "  layerscope log models/digits_cnn.onnx --inputs-dir digits/ --logdir runs/digits\n"
       "  layerscope events runs/\n"
+      "  layerscope embed --from-npy features.npy --labels labels.txt -o out/tsne\n"
+      "  layerscope graph models/digits_cnn.onnx -o digits.svg\n"
       "Run 'layerscope COMMAND --help' for a command's options.");
   const std::vector<layerscope::cli::Command> commands = {
-      layerscope::cli::add_summary_command(app),
-      layerscope::cli::add_run_command(app),
-      layerscope::cli::add_events_command(app),
-      layerscope::cli::add_log_command(app),
+      layerscope::cli::add_summary_command(app), layerscope::cli::add_run_command(app),
+      layerscope::cli::add_events_command(app),  layerscope::cli::add_log_command(app),
+      layerscope::cli::add_embed_command(app),
+      layerscope::cli::add_graph_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   try {

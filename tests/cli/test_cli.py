@@ -5,10 +5,13 @@ Small models are built here with onnx.helper; outputs are read back with numpy.
 """
 import json
 import os
+import re
+import shutil
 import struct
 import subprocess
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import onnx
@@ -848,6 +851,379 @@ class LogEmbeddingTest(CliTestCase):
             self.assertEqual(sprite.shape, (84, 84))  # 3 x 3 cells
             digit = np.asarray(Image.open(os.path.join(pngs, "digit_04_label_2.png")))
             np.testing.assert_array_equal(sprite[28:56, 28:56], digit)
+class EmbedTest(CliTestCase):
+    """layerscope embed --from-npy: PCA and t-SNE of a matrix made here, checked with numpy/Pillow."""
+
+    def setUp(self):
+        super().setUp()
+        rng = np.random.default_rng(0)
+        centres = np.eye(5) * 8
+        self.x = np.concatenate([rng.normal(size=(40, 5)) + centres[k] for k in range(3)])
+        self.names = ["cat"] * 40 + ["dog"] * 40 + ["bird"] * 40
+        self.npy = os.path.join(self.tmp, "features.npy")
+        np.save(self.npy, self.x)  # float64: converted on reading
+        self.labels = os.path.join(self.tmp, "labels.txt")
+        with open(self.labels, "w") as f:
+            f.write("\n".join(self.names) + "\n")
+        self.out = os.path.join(self.tmp, "out", "emb")
+
+    def read_csv(self, path):
+        with open(path) as f:
+            header = f.readline().strip().split(",")
+            rows = [line.rstrip("\n").split(",") for line in f]
+        return header, rows
+
+    def test_tsne_writes_a_labelled_scatter_png_and_csv(self):
+        r = layerscope("embed", "--from-npy", self.npy, "--labels", self.labels, "-o", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("t-SNE: 120 points of 5 dimensions -> 2", r.stdout)
+        kl = float(r.stdout.split("KL divergence: ")[1].split()[0])
+        self.assertGreater(kl, 0)
+        self.assertLess(kl, 3)
+        # Perplexity 30 needs 91 rows: 120 is enough, so no warning.
+        self.assertEqual(r.stderr, "")
+
+        header, rows = self.read_csv(self.out + ".csv")
+        self.assertEqual(header, ["index", "label", "x", "y"])
+        self.assertEqual([int(row[0]) for row in rows], list(range(120)))
+        self.assertEqual([row[1] for row in rows], self.names)
+        y = np.array([[float(v) for v in row[2:]] for row in rows])
+        # Each point's 5 nearest neighbours in the embedding share its label.
+        d = ((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argsort(d, axis=1)[:, :5]
+        labels = np.array(self.names)
+        self.assertGreater((labels[nearest] == labels[:, None]).mean(), 0.98)
+
+        from PIL import Image
+        with Image.open(self.out + ".png") as image:
+            self.assertEqual(image.size, (960, 720))
+            colours = set(image.convert("RGB").getdata())
+        # Categories sorted by name: bird, cat, dog take the first three Okabe-Ito colours.
+        for colour in [(0xE6, 0x9F, 0x00), (0x56, 0xB4, 0xE9), (0x00, 0x9E, 0x73)]:
+            self.assertIn(colour, colours)
+
+    def test_same_seed_same_result_for_any_thread_count(self):
+        outputs = []
+        for threads in ["1", "2"]:
+            out = os.path.join(self.tmp, "t" + threads)
+            r = layerscope("embed", "--from-npy", self.npy, "--seed", "7", "--threads", threads,
+                           "--iterations", "300", "-o", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out + ".csv") as f:
+                outputs.append(f.read())
+        self.assertEqual(outputs[0], outputs[1])
+
+    def test_pca_matches_numpy_and_writes_three_coordinates(self):
+        r = layerscope("embed", "--from-npy", self.npy, "--method", "pca", "--dims", "3",
+                       "-o", self.out + ".png")  # a trailing .png is dropped from the stem
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(self.out + ".png"))
+        centred = self.x - self.x.mean(axis=0)
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        ratios = s ** 2 / (s ** 2).sum()
+        printed = r.stdout.split("explained variance ratio:")[1].split("(")[0].split()
+        np.testing.assert_allclose([float(v) for v in printed], ratios[:3], atol=1e-4)
+        header, rows = self.read_csv(self.out + ".csv")
+        self.assertEqual(header, ["index", "label", "x", "y", "z"])
+        self.assertEqual({row[1] for row in rows}, {""})  # no labels given
+        coords = np.array([[float(v) for v in row[2:]] for row in rows])
+        expected = centred @ vt[:3].T
+        signs = np.sign((coords * expected).sum(axis=0))  # each axis' sign is a convention
+        np.testing.assert_allclose(coords, expected * signs, atol=1e-4)
+
+    def test_numeric_labels_from_npy(self):
+        labels = os.path.join(self.tmp, "labels.npy")
+        np.save(labels, np.repeat(np.array([10, 9, 100]), 40))
+        r = layerscope("embed", "--from-npy", self.npy, "--labels", labels, "--method", "pca",
+                       "-o", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        _, rows = self.read_csv(self.out + ".csv")
+        self.assertEqual([rows[0][1], rows[40][1], rows[80][1]], ["10", "9", "100"])
+
+    def test_too_few_rows_lower_the_perplexity_with_a_warning(self):
+        small = os.path.join(self.tmp, "small.npy")
+        np.save(small, self.x[::6].astype(np.float32))  # 20 rows
+        r = layerscope("embed", "--from-npy", small, "-o", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: perplexity 30 needs at least 91 rows", r.stderr)
+        self.assertIn("lowered to 6.33", r.stderr)
+        self.assertIn("perplexity 6.33", r.stdout)
+
+    def test_bad_input(self):
+        bad = self.x.copy()
+        bad[7, 1] = np.nan
+        nan_npy = os.path.join(self.tmp, "nan.npy")
+        np.save(nan_npy, bad)
+        self.assertFailsClearly(layerscope("embed", "--from-npy", nan_npy, "-o", self.out),
+                                "row 7, column 1 is NaN")
+        self.assertFailsClearly(layerscope("embed", "--from-npy", nan_npy, "--method", "pca",
+                                           "-o", self.out), "row 7, column 1 is NaN")
+        same = os.path.join(self.tmp, "same.npy")
+        np.save(same, np.ones((30, 4), np.float32))
+        self.assertFailsClearly(layerscope("embed", "--from-npy", same, "-o", self.out),
+                                "all 30 rows are identical")
+        vector = os.path.join(self.tmp, "vector.npy")
+        np.save(vector, np.arange(5, dtype=np.float32))
+        self.assertFailsClearly(layerscope("embed", "--from-npy", vector, "-o", self.out),
+                                "has shape 5", "expected a matrix")
+        few_labels = os.path.join(self.tmp, "few.txt")
+        with open(few_labels, "w") as f:
+            f.write("a\nb\n")
+        self.assertFailsClearly(layerscope("embed", "--from-npy", self.npy, "--labels", few_labels,
+                                           "-o", self.out), "has 2 labels", "120 rows")
+        self.assertFailsClearly(layerscope("embed", "--from-npy",
+                                           os.path.join(self.tmp, "missing.npy"), "-o", self.out),
+                                "missing.npy")
+        r = layerscope("embed", "--from-npy", self.npy, "--method", "umap", "-o", self.out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("umap", r.stderr)
+        self.assertFalse(os.path.exists(self.out + ".png"), "nothing is written on errors")
+# --- layerscope graph ---
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def svg_groups(path, kind):
+    """The <g class=KIND> elements of a Graphviz SVG (node, edge, cluster), parsed by ElementTree."""
+    root = ET.parse(path).getroot()
+    return [g for g in root.iter(SVG_NS + "g") if g.get("class") == kind]
+
+
+def svg_text(group):
+    return "\n".join(t.text or "" for t in group.iter(SVG_NS + "text"))
+
+
+def expected_counts(model_path):
+    """Boxes and edges of the whole graph drawn: ops (constants folded), inputs, outputs; one edge per
+    (value, reader) where the value is no weight or constant."""
+    model = onnx.load(model_path)
+    g = model.graph
+    folded = {i.name for i in g.initializer}
+    ops = []
+    for n in g.node:
+        if n.op_type == "Constant":
+            folded.update(n.output)
+        else:
+            ops.append(n)
+    edges = set()
+    for index, n in enumerate(ops):
+        for name in n.input:
+            if name and name not in folded:
+                edges.add((name, index))
+    edges.update((o.name, "output") for o in g.output)
+    return len(ops) + len(g.input) + len(g.output), len(edges)
+
+
+def residual_model(folder, blocks=6, channels=4):
+    """Two stages of residual blocks and a head, named as torch.onnx names scopes."""
+    rng = np.random.default_rng(0)
+    nodes, inits = [], []
+
+    def weight(name, *shape):
+        inits.append(numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name))
+        return name
+
+    x = "x"
+    for b in range(blocks):
+        scope = "/stage%d/block%d" % (b // 3, b)
+        w = "stage%d.block%d." % (b // 3, b)
+        nodes += [
+            helper.make_node("Conv", [x, weight(w + "conv1.weight", channels, channels, 3, 3),
+                                      weight(w + "conv1.bias", channels)], [scope + "/c1"],
+                             name=scope + "/conv1/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+            helper.make_node("BatchNormalization",
+                             [scope + "/c1"] + [weight(w + "bn1." + p, channels)
+                                                for p in ("weight", "bias", "mean", "var")],
+                             [scope + "/b1"], name=scope + "/bn1/BatchNormalization"),
+            helper.make_node("Relu", [scope + "/b1"], [scope + "/r1"], name=scope + "/relu1/Relu"),
+            helper.make_node("Conv", [scope + "/r1", weight(w + "conv2.weight", channels, channels, 3, 3)],
+                             [scope + "/c2"], name=scope + "/conv2/Conv", kernel_shape=[3, 3],
+                             pads=[1, 1, 1, 1]),
+            helper.make_node("Add", [scope + "/c2", x], [scope + "/sum"], name=scope + "/Add"),
+            helper.make_node("Relu", [scope + "/sum"], [scope + "/out"], name=scope + "/Relu"),
+        ]
+        x = scope + "/out"
+    nodes += [
+        helper.make_node("GlobalAveragePool", [x], ["pooled"], name="/head/pool/GlobalAveragePool"),
+        helper.make_node("Constant", [], ["shape"], name="/head/Constant",
+                         value=numpy_helper.from_array(np.array([1, -1], dtype=np.int64))),
+        helper.make_node("Reshape", ["pooled", "shape"], ["flat"], name="/head/Reshape"),
+        helper.make_node("Gemm", ["flat", weight("fc.weight", 3, channels), weight("fc.bias", 3)],
+                         ["y"], name="/head/fc/Gemm", transB=1),
+    ]
+    return save_model(folder, "residual", nodes,
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", channels, 8, 8])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])], inits)
+
+
+class GraphTest(CliTestCase):
+    def draw(self, model, name, *args):
+        out = os.path.join(self.tmp, name)
+        r = layerscope("graph", model, "-o", out, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("Wrote " + out), r.stdout)
+        return out
+
+    def test_svg_of_the_digits_model_matches_the_model(self):
+        svg = self.draw(DIGITS, "digits.svg")
+        nodes, edges = svg_groups(svg, "node"), svg_groups(svg, "edge")
+        self.assertEqual((len(nodes), len(edges)), expected_counts(DIGITS))
+        self.assertEqual((len(nodes), len(edges)), (8, 7))
+        labels = [svg_text(n) for n in nodes]
+        conv = next(text for text in labels if text.startswith("Conv\n"))
+        self.assertEqual(conv.splitlines(),
+                         ["Conv", "/conv1/Conv", "kernel 3×3", "W 32×1×3×3", "B 32"])
+        self.assertTrue(any(t.startswith("input\nimage\nbatch×1×28×28 float32") for t in labels))
+        self.assertTrue(any(t.startswith("output\nprobabilities") for t in labels))
+        self.assertTrue(any("transB 1" in t for t in labels))
+        self.assertIn("batch×32×26×26 float32", [svg_text(e) for e in edges])
+        self.assertFalse(any("conv1.weight" in t for t in labels), "weights are folded")
+
+    def test_larger_model_groups_depth_and_counts(self):
+        model = residual_model(self.tmp)
+        svg = self.draw(model, "all.svg", "--depth", "9")
+        self.assertEqual((len(svg_groups(svg, "node")), len(svg_groups(svg, "edge"))),
+                         expected_counts(model))
+        clusters = sorted(svg_text(c).splitlines()[0] for c in svg_groups(svg, "cluster"))
+        self.assertEqual(clusters, ["block0", "block1", "block2", "block3", "block4", "block5",
+                                    "head", "stage0", "stage1"])
+        # Every edge is drawn as one continuous path that ends in an arrowhead.
+        for edge in svg_groups(svg, "edge"):
+            self.assertEqual(len(list(edge.iter(SVG_NS + "path"))), 1)
+            self.assertEqual(len(list(edge.iter(SVG_NS + "polygon"))), 1)
+
+        svg = self.draw(model, "stages.svg", "--depth", "1")
+        nodes = [svg_text(n) for n in svg_groups(svg, "node")]
+        boxes = [t for t in nodes if t.startswith("block")]
+        self.assertEqual(len(boxes), 6)
+        self.assertIn("6 ops\n2 Conv, 2 Relu, 1 Add, 1 BatchNormalization", boxes[0])
+        self.assertIn("in batch×4×8×8 float32", boxes[0])
+        # x, six boxes, pool, reshape, gemm, y; the blocks chain, x also feeds block0's Add.
+        self.assertEqual(len(nodes), 11)
+        self.assertEqual(len(svg_groups(svg, "edge")), 10)
+        self.assertEqual(len(svg_groups(svg, "cluster")), 3)
+
+        svg = self.draw(model, "expand.svg", "--depth", "0", "--expand", "block4",
+                        "--highlight", "Gemm")
+        clusters = sorted(svg_text(c).splitlines()[0] for c in svg_groups(svg, "cluster"))
+        self.assertEqual(clusters, ["block4", "stage1"])
+        highlighted = [n for n in svg_groups(svg, "node")
+                       if any(p.get("stroke") == "#d62728" for p in n.iter(SVG_NS + "path"))]
+        self.assertEqual(len(highlighted), 1)  # the head's box, which holds the Gemm
+        self.assertTrue(svg_text(highlighted[0]).startswith("head\n"))
+
+    def test_hundreds_of_groups_are_laid_out_in_batches(self):
+        # 100 blocks, 34 stages (the last, of one block, merges with it: "stage33/block99") and the
+        # head: 134 open groups, more than one layout process's batch.
+        model = residual_model(self.tmp, blocks=100)
+        svg = self.draw(model, "many.svg", "--depth", "9")
+        self.assertEqual((len(svg_groups(svg, "node")), len(svg_groups(svg, "edge"))),
+                         expected_counts(model))
+        self.assertEqual(len(svg_groups(svg, "cluster")), 134)
+
+    def test_png_dot_rankdir_and_no_shapes(self):
+        model = residual_model(self.tmp, blocks=3)
+        png = self.draw(model, "model.png", "--rankdir", "LR")
+        with open(png, "rb") as f:
+            header = f.read(24)
+        self.assertEqual(header[:8], b"\x89PNG\r\n\x1a\n")
+        width, height = struct.unpack(">II", header[16:24])
+        self.assertGreater(width, height, "left to right is wider than tall")
+
+        dot = self.draw(model, "model.dot", "--no-shapes", "--depth", "9")
+        with open(dot, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("rankdir=\"TB\"", text)
+        nodes, edges = expected_counts(model)
+        self.assertEqual(len(re.findall(r"^\s*n\d+ \[", text, re.M)), nodes)
+        self.assertEqual(len(re.findall(r"^\s*n\d+ -> n\d+;$", text, re.M)), edges)  # no labels
+        if shutil.which("dot"):
+            canon = subprocess.run(["dot", "-Tcanon", dot], capture_output=True, text=True)
+            self.assertEqual(canon.returncode, 0, canon.stderr)
+            self.assertEqual(canon.stderr, "")
+
+    def test_names_with_quotes_markup_and_bad_bytes_are_escaped(self):
+        hostile = 'say "hi" <script>alert(1)</script> & \\N'
+        nodes = [
+            helper.make_node("Relu", ["x"], ["a"], name=hostile),
+            helper.make_node("Neg", ["a"], ["y"], name="bad_XXXX"),
+            helper.make_node("Identity", ["x"], ["z"], name="long", domain="custom.test",
+                             blob="q" * 100000),
+        ]
+        path = save_model(self.tmp, "hostile", nodes,
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2]),
+                           helper.make_tensor_value_info("z", TensorProto.FLOAT, [2])],
+                          extra_opsets=[("custom.test", 1)])
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:  # same length, so the protobuf stays valid
+            f.write(data.replace(b"bad_XXXX", b"bad_\xff\xfe\xc3("))
+        svg = self.draw(path, "hostile.svg")
+        root = ET.parse(svg).getroot()  # well-formed XML, valid UTF-8
+        self.assertEqual([e for e in root.iter() if e.tag.endswith("script")], [])
+        labels = [svg_text(n) for n in svg_groups(svg, "node")]
+        self.assertTrue(any(hostile in t for t in labels), labels)
+        self.assertTrue(any("bad_\ufffd\ufffd\ufffd(" in t for t in labels), labels)
+        long_line = next(line for t in labels for line in t.splitlines() if line.startswith("blob"))
+        self.assertEqual(len(long_line), 64)
+        self.assertTrue(long_line.endswith("…"))
+
+        dot = self.draw(path, "hostile.dot")
+        with open(dot, "rb") as f:
+            text = f.read().decode("utf-8")  # valid UTF-8
+        self.assertIn('say \\"hi\\" <script>alert(1)</script> &amp; \\\\N', text)
+        if shutil.which("dot"):
+            canon = subprocess.run(["dot", "-Tsvg", dot], capture_output=True)
+            self.assertEqual(canon.returncode, 0, canon.stderr)
+            self.assertIn(b"say &quot;hi&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\N",
+                          canon.stdout)
+
+    def test_if_branches_are_nested_groups(self):
+        def branch(name, op):
+            return helper.make_graph([helper.make_node(op, ["x"], [name + "_out"], name=name + "_op")],
+                                     name, [], [helper.make_tensor_value_info(name + "_out",
+                                                                              TensorProto.FLOAT, [2])])
+        nodes = [helper.make_node("If", ["cond"], ["y"], name="/gate/If",
+                                  then_branch=branch("then", "Neg"), else_branch=branch("else", "Abs"))]
+        path = save_model(self.tmp, "if", nodes,
+                          [helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+                           helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+        svg = self.draw(path, "if.svg")
+        clusters = sorted(svg_text(c).splitlines()[0] for c in svg_groups(svg, "cluster"))
+        self.assertEqual(clusters, ["If.else_branch", "If.then_branch", "gate"])
+        # cond, x twice, two branch results into the If, the If's output.
+        self.assertEqual(len(svg_groups(svg, "edge")), 6)
+        self.assertEqual(len(svg_groups(svg, "node")), 6)
+
+    def test_does_not_load_the_runtime(self):
+        env = {"LAYERSCOPE_RUNTIME": "/nonexistent/liblayerscope_runtime.so"}
+        out = os.path.join(self.tmp, "d.svg")
+        self.assertEqual(layerscope("graph", DIGITS, "-o", out, env=env).returncode, 0)
+
+    def test_bad_input(self):
+        out = os.path.join(self.tmp, "x.svg")
+        self.assertFailsClearly(layerscope("graph", DIGITS, "-o", os.path.join(self.tmp, "x.jpg")),
+                                "unknown format 'jpg'", ".svg, .png or .dot")
+        self.assertFailsClearly(layerscope("graph", DIGITS, "-o", out, "--rankdir", "XY"),
+                                "--rankdir: expected TB or LR")
+        self.assertFailsClearly(layerscope("graph", DIGITS, "-o", out, "--highlight", "(("),
+                                "--highlight: bad regular expression '(('")
+        self.assertFailsClearly(layerscope("graph", os.path.join(self.tmp, "none.onnx"), "-o", out),
+                                "none.onnx")
+        self.assertFailsClearly(layerscope("graph", DIGITS, "-o",
+                                           os.path.join(self.tmp, "no", "such", "x.svg")),
+                                "cannot write", "no/such/x.svg")
+        cycle = save_model(self.tmp, "cycle", [
+            helper.make_node("Add", ["x", "b"], ["a"], name="first"),
+            helper.make_node("Relu", ["a"], ["b"], name="second")],
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+            [helper.make_tensor_value_info("b", TensorProto.FLOAT, [2])])
+        r = layerscope("graph", cycle, "-o", out)
+        self.assertFailsClearly(r, "cycle.onnx")
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

@@ -157,8 +157,8 @@ class SummaryWriter {
                  int64_t step, std::optional<double> walltime = std::nullopt);
 
   // One scalar per series, as PyTorch's add_scalars: each series is its own run, the sub-folder
-  // <logdir>/<main_tag with '/' as '_'>_<name> with its own event file (kept open until close()),
-  // where the value is written under the tag `main_tag`.
+  // <logdir>/<main_tag>_<name> ('/' in either as '_') with its own event file (kept open until
+  // close()), where the value is written under the tag `main_tag`.
   void add_scalars(const std::string& main_tag, const std::map<std::string, double>& values,
                    int64_t step, std::optional<double> walltime = std::nullopt);
 

@@ -326,7 +326,10 @@ void SummaryWriter::add_scalars(const std::string& main_tag,
   if (impl_->series_closed)
     throw Error("cannot write to event file '" + file_path() + "': it is closed");
   for (const auto& [name, value] : values) {
-    const std::string dir = impl_->logdir + "/" + prefix + "_" + name;
+    // '/' in a series name would nest runs (or, with "..", climb out of the logdir).
+    std::string series = name;
+    std::replace(series.begin(), series.end(), '/', '_');
+    const std::string dir = impl_->logdir + "/" + prefix + "_" + series;
     std::unique_ptr<SummaryWriter>& writer = impl_->series[dir];
     if (!writer) writer = std::make_unique<SummaryWriter>(dir, impl_->options);
     writer->add_scalar(main_tag, value, step, time);

@@ -172,6 +172,18 @@ uint8_t expected_byte(float v) {
 
 // --- add_scalars ---
 
+TEST(SummaryWriterMore, AddScalarsKeepsEverySeriesOneFolderInsideTheLogdir) {
+  TempDir dir;
+  const std::string logdir = dir.path() + "/run";
+  SummaryWriter writer(logdir);
+  writer.add_scalars("loss", {{"../../escape", 1.0}, {"a/b", 2.0}}, 0);
+  writer.close();
+  EXPECT_TRUE(std::filesystem::is_directory(logdir + "/loss_.._.._escape"));
+  EXPECT_TRUE(std::filesystem::is_directory(logdir + "/loss_a_b"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/escape"));
+  EXPECT_FALSE(std::filesystem::exists(logdir + "/loss_a"));
+}
+
 TEST(SummaryWriterMore, AddScalarsWritesOneRunPerSeries) {
   TempDir dir;
   const std::string logdir = dir.path() + "/run";

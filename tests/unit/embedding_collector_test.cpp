@@ -13,17 +13,9 @@
 namespace layerscope {
 namespace {
 
+using test::error_of;
 using test::ModelBuilder;
 using test::TempDir;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // x [batch, 3] -> fc: MatMul by W [3, 4] -> relu -> softmax; reduce: ReduceSum over axis 1 of x.
 Model classifier(const TempDir& dir) {

@@ -1,5 +1,7 @@
 #include "model_builder.h"
 
+#include <layerscope/error.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -16,6 +18,15 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace layerscope::test

@@ -3,6 +3,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -102,5 +103,8 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The message of the layerscope::Error `f` throws; "" when it throws none.
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace layerscope::test

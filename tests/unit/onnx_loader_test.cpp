@@ -11,17 +11,9 @@
 namespace layerscope {
 namespace {
 
+using test::error_of;
 using test::ModelBuilder;
 using test::TempDir;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 const std::string kDigits = std::string(LAYERSCOPE_SOURCE_DIR) + "/models/digits_cnn.onnx";
 

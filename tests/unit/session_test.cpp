@@ -15,19 +15,11 @@
 namespace layerscope {
 namespace {
 
+using test::error_of;
 using test::ModelBuilder;
 using test::TempDir;
 
 const std::string kModels = std::string(LAYERSCOPE_SOURCE_DIR) + "/models";
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 struct Expected {
   std::string file;

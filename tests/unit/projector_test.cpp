@@ -2,6 +2,7 @@
 // write (strtof for the TSV, libpng for the sprite, protobuf's text-format parser for the config).
 #include "tensorboard/projector.h"
 #include "model_builder.h"
+#include "png_decode.h"
 #include "tensorboard/proto/projector_config.pb.h"
 
 #include <layerscope/error.h>
@@ -23,6 +24,10 @@
 
 namespace layerscope {
 namespace {
+
+using test::decode_png_file;
+using test::DecodedPng;
+using test::error_of;
 
 using test::TempDir;
 namespace tb = tensorboard;
@@ -46,39 +51,6 @@ std::vector<std::string> split(const std::string& text, char separator) {
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(read_text(path), &config))
       << read_text(path);
   return config;
-}
-
-struct DecodedPng {
-  int width = 0, height = 0, channels = 0;
-  std::vector<uint8_t> pixels;
-};
-
-DecodedPng decode_png_file(const std::string& path) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  DecodedPng out;
-  if (!png_image_begin_read_from_file(&image, path.c_str())) {
-    ADD_FAILURE() << path << ": " << image.message;
-    return out;
-  }
-  // Read in the stored format (gray stays gray): the channel count is part of what is checked.
-  out.width = static_cast<int>(image.width);
-  out.height = static_cast<int>(image.height);
-  out.channels = static_cast<int>(PNG_IMAGE_PIXEL_CHANNELS(image.format));
-  out.pixels.resize(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr))
-    ADD_FAILURE() << path << ": " << image.message;
-  return out;
-}
-
-std::string error_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Projector, WritesTensorsAsExactTsvInPytorchsLayout) {

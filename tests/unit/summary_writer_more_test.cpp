@@ -2,6 +2,7 @@
 // add_tensor, checked by decoding the records with a small protobuf wire-format reader written here
 // from the public encoding (not the library's generated code) and TensorFlow's field numbers.
 #include "model_builder.h"
+#include "png_decode.h"
 #include "tensorboard/event_reader.h"
 #include "tensorboard/record_writer.h"
 
@@ -21,6 +22,9 @@
 
 namespace layerscope {
 namespace {
+
+using test::decode_png;
+using test::DecodedPng;
 
 using test::TempDir;
 namespace tb = tensorboard;
@@ -123,33 +127,11 @@ std::vector<int64_t> tensor_dims(const std::string& tensor) {  // TensorProto {t
   return dims;
 }
 
-struct Decoded {
-  int width = 0, height = 0, channels = 0;
-  std::vector<uint8_t> pixels;
-};
-Decoded decode_png(const std::string& png) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  Decoded out;
-  if (!png_image_begin_read_from_memory(&image, png.data(), png.size())) {
-    ADD_FAILURE() << image.message;
-    return out;
-  }
-  out.width = static_cast<int>(image.width);
-  out.height = static_cast<int>(image.height);
-  out.channels = static_cast<int>(PNG_IMAGE_PIXEL_CHANNELS(image.format));
-  out.pixels.resize(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr))
-    ADD_FAILURE() << image.message;
-  return out;
-}
-
 // The image of the value at `index` (Summary.Value {image = 4}; Image {height = 1, width = 2,
 // colorspace = 3, encoded_image_string = 4}), decoded, its header checked against the PNG.
-Decoded image_value(const std::string& value) {
+DecodedPng image_value(const std::string& value) {
   const std::string image = one(value, 4).bytes;
-  Decoded d = decode_png(one(image, 4).bytes);
+  DecodedPng d = decode_png(one(image, 4).bytes);
   EXPECT_EQ(int(one(image, 1).scalar), d.height);
   EXPECT_EQ(int(one(image, 2).scalar), d.width);
   EXPECT_EQ(int(one(image, 3).scalar), d.channels);
@@ -274,7 +256,7 @@ TEST(SummaryWriterMore, FloatImagesInEitherLayoutAreScaledAsPyTorchDoes) {
   ASSERT_EQ(values.size(), expected.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     EXPECT_EQ(one(values[i], 1).bytes, "img" + std::to_string(i));
-    const Decoded d = image_value(values[i]);
+    const DecodedPng d = image_value(values[i]);
     EXPECT_EQ(d.height, height);
     EXPECT_EQ(d.width, width);
     EXPECT_EQ(d.channels, int(i / 2) + 1);
@@ -301,7 +283,7 @@ TEST(SummaryWriterMore, ImagesMakeANearSquarePaddedGrid) {
 
   const std::vector<std::string> values = summary_values(writer.file_path());
   ASSERT_EQ(values.size(), 3u);
-  const Decoded gray = image_value(values[0]);
+  const DecodedPng gray = image_value(values[0]);
   ASSERT_EQ(gray.height, 2 * (height + 2) + 2);
   ASSERT_EQ(gray.width, 3 * (width + 2) + 2);
   ASSERT_EQ(gray.channels, 1);
@@ -313,7 +295,7 @@ TEST(SummaryWriterMore, ImagesMakeANearSquarePaddedGrid) {
             pixels[(n * height + y) * width + x];
   EXPECT_EQ(gray.pixels, expected);
 
-  const Decoded rgb = image_value(values[1]);
+  const DecodedPng rgb = image_value(values[1]);
   ASSERT_EQ(rgb.height, 7);
   ASSERT_EQ(rgb.width, 7);
   ASSERT_EQ(rgb.channels, 3);
@@ -331,7 +313,7 @@ TEST(SummaryWriterMore, ImagesMakeANearSquarePaddedGrid) {
         EXPECT_EQ(rgb.pixels[(i * 7 + k) * 3 + c], 0);
       }
 
-  const Decoded single = image_value(values[2]);
+  const DecodedPng single = image_value(values[2]);
   EXPECT_EQ(single.height, height);
   EXPECT_EQ(single.width, width);
   EXPECT_EQ(single.pixels, std::vector<uint8_t>(pixels.begin(), pixels.begin() + height * width));

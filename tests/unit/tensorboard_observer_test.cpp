@@ -1,5 +1,6 @@
 // TensorBoardObserver: tags, and feature-map grids drawn through a colormap, decoded by libpng.
 #include "model_builder.h"
+#include "png_decode.h"
 #include "render/colormap.h"
 #include "tensorboard/event_reader.h"
 
@@ -21,6 +22,9 @@
 namespace layerscope {
 namespace {
 
+using test::decode_png;
+using test::DecodedPng;
+
 using render::Colormap;
 using render::Rgb;
 
@@ -28,38 +32,13 @@ std::string str(const Rgb& c) {
   return "(" + std::to_string(c.r) + ", " + std::to_string(c.g) + ", " + std::to_string(c.b) + ")";
 }
 
-struct Png {
-  int width = 0, height = 0, channels = 0;
-  bool color = false;
-  std::vector<uint8_t> pixels;  // as stored: gray or RGB
-};
-
-Png decode_png(const std::string& bytes) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  Png out;
-  if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) {
-    ADD_FAILURE() << image.message;
-    return out;
-  }
-  out.width = static_cast<int>(image.width);
-  out.height = static_cast<int>(image.height);
-  out.color = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
-  out.channels = static_cast<int>(PNG_IMAGE_PIXEL_CHANNELS(image.format));
-  out.pixels.resize(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr))
-    ADD_FAILURE() << image.message;
-  return out;
-}
-
 // Logs one 1 x C x H x W float tensor named `name` through a TensorBoardObserver with `colormap`
 // and returns the decoded feature-map grid; `tags` gets every tag written.
-Png feature_map_grid(const std::vector<float>& values, const Shape& shape,
-                     const std::string& colormap, const std::string& name = "conv",
-                     std::set<std::string>* tags = nullptr) {
+DecodedPng feature_map_grid(const std::vector<float>& values, const Shape& shape,
+                            const std::string& colormap, const std::string& name = "conv",
+                            std::set<std::string>* tags = nullptr) {
   test::TempDir dir;
-  Png png;
+  DecodedPng png;
   {
     SummaryWriter writer(dir.path());
     TensorBoardObserverOptions options;
@@ -88,8 +67,8 @@ Png feature_map_grid(const std::vector<float>& values, const Shape& shape,
 }
 
 // The pixel at (y, x) of tile `tile` in a grid of 2-pixel padding and `columns` columns.
-const uint8_t* tile_pixel(const Png& png, int tile, int columns, int tile_h, int tile_w, int y,
-                          int x) {
+const uint8_t* tile_pixel(const DecodedPng& png, int tile, int columns, int tile_h, int tile_w,
+                          int y, int x) {
   const int top = 2 + (tile / columns) * (tile_h + 2), left = 2 + (tile % columns) * (tile_w + 2);
   return png.pixels.data() + (static_cast<std::size_t>(top + y) * png.width + left + x) *
                                  static_cast<std::size_t>(png.channels);
@@ -99,7 +78,7 @@ TEST(TensorBoardObserver, ViridisGridIsAnRgbPngOfEachChannelNormalized) {
   // Two 2x3 channels: 0..5 and 10 * (0..5) with a NaN; the grid has 2 columns.
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> values = {0, 1, 2, 3, 4, 5, 0, 10, nan, 30, 40, 50};
-  const Png png = feature_map_grid(values, {1, 2, 2, 3}, "viridis");
+  const DecodedPng png = feature_map_grid(values, {1, 2, 2, 3}, "viridis");
   ASSERT_TRUE(png.color);
   ASSERT_EQ(png.channels, 3);
   EXPECT_EQ(png.width, 2 * (3 + 2) + 2);
@@ -119,7 +98,7 @@ TEST(TensorBoardObserver, ViridisGridIsAnRgbPngOfEachChannelNormalized) {
 TEST(TensorBoardObserver, GrayGridIsOneChannelUnlessANanMustShow) {
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> finite = {0, 1, 2, 3, inf, -inf};  // one 2x3 channel, min 0, max 3
-  const Png gray = feature_map_grid(finite, {1, 1, 2, 3}, "gray");
+  const DecodedPng gray = feature_map_grid(finite, {1, 1, 2, 3}, "gray");
   EXPECT_FALSE(gray.color);
   ASSERT_EQ(gray.channels, 1);
   const uint8_t expected[] = {0, 85, 170, 255, 255, 0};  // floor(x * 256), +Inf 1, -Inf 0
@@ -128,7 +107,7 @@ TEST(TensorBoardObserver, GrayGridIsOneChannelUnlessANanMustShow) {
 
   std::vector<float> with_nan = finite;
   with_nan[1] = std::numeric_limits<float>::quiet_NaN();
-  const Png rgb = feature_map_grid(with_nan, {1, 1, 2, 3}, "gray");
+  const DecodedPng rgb = feature_map_grid(with_nan, {1, 1, 2, 3}, "gray");
   ASSERT_TRUE(rgb.color);
   const uint8_t* nan_pixel = tile_pixel(rgb, 0, 1, 2, 3, 0, 1);
   EXPECT_EQ(str(Rgb{nan_pixel[0], nan_pixel[1], nan_pixel[2]}), str(Colormap::kNanColor));

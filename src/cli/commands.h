@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 namespace layerscope::cli {
 
@@ -10,6 +11,19 @@ struct Command {
   CLI::App* app;
   std::function<int()> run;  // returns the exit code
 };
+
+// Accepts a number >= 0; says so in plain words otherwise (CLI::NonNegativeNumber prints the
+// whole range of a double).
+inline const CLI::Validator kNonNegative(
+    [](std::string& value) -> std::string {
+      try {
+        std::size_t used = 0;
+        if (std::stod(value, &used) >= 0 && used == value.size()) return "";
+      } catch (const std::exception&) {
+      }
+      return "expected a number >= 0, got '" + value + "'";
+    },
+    "NUMBER >= 0");
 
 Command add_summary_command(CLI::App& app);
 Command add_run_command(CLI::App& app);

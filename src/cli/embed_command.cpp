@@ -280,7 +280,7 @@ Command add_embed_command(CLI::App& app) {
   sub->add_option("--iterations", options->iterations, "t-SNE iterations in all (default 750)")
       ->check(CLI::Range(0, 1000000));
   sub->add_option("--threads", options->threads, "Threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   sub->add_flag("--whiten", options->whiten, "PCA: scale each component to unit variance");
   sub->add_option("--title", options->title, "Plot title (default: method and file)");
   sub->add_option("-o,--out", options->out, "Output stem: writes OUT.png and OUT.csv")->required();

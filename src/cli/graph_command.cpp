@@ -75,7 +75,7 @@ Command add_graph_command(CLI::App& app) {
   sub->add_option("--depth", options->depth,
                   "Show groups down to this nesting depth and collapse deeper ones into boxes "
                   "(default: the deepest that keeps the drawing readable)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   sub->add_option("--expand", options->expand,
                   "Keep the groups whose path matches this regex (or that hold a node whose "
                   "name matches) open");

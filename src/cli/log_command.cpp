@@ -341,7 +341,7 @@ Command add_log_command(CLI::App& app) {
   sub->add_option("--images", options->images,
                   "Channels in each rank-4 layer's feature-map grid (0: no images)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   sub->add_option("--colormap", options->colormap,
                   "Feature-map colors: gray, viridis, magma, inferno, plasma, turbo or jet "
                   "(NaN shows magenta)")
@@ -363,7 +363,7 @@ Command add_log_command(CLI::App& app) {
   sub->add_flag("--no-embedding", options->no_embedding, "Write no Projector embedding")
       ->excludes(embed_layer);
   sub->add_option("--threads", options->threads, "Intra-op threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   sub->footer(
       "Examples:\n"
       "  layerscope log models/digits_cnn.onnx --inputs-dir models/digits --labels "

@@ -4,6 +4,7 @@
 #include <layerscope/error.h>
 
 #include <iostream>
+#include <string>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -22,10 +23,33 @@ int main(int argc, char** argv) {
   const std::vector<layerscope::cli::Command> commands = {
       layerscope::cli::add_summary_command(app), layerscope::cli::add_run_command(app),
       layerscope::cli::add_events_command(app),  layerscope::cli::add_log_command(app),
-      layerscope::cli::add_embed_command(app),
-      layerscope::cli::add_graph_command(app),
+      layerscope::cli::add_graph_command(app),   layerscope::cli::add_embed_command(app),
   };
-  CLI11_PARSE(app, argc, argv);
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "error: unknown command '" << argv[1] << "'; expected one of: " << names
+                << " (see 'layerscope --help')\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" that succeed: CLI11 prints them as usual.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    // Everything else is one line, like every other failure, naming where to look.
+    std::string help = "layerscope --help";
+    for (const CLI::App* sub : app.get_subcommands())
+      help = "layerscope " + sub->get_name() + " --help";
+    std::cerr << "error: " << e.what() << " (see '" << help << "')\n";
+    return 2;
+  }
   try {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();

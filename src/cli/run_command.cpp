@@ -190,12 +190,12 @@ Command add_run_command(CLI::App& app) {
                                       "Write every shown tensor as .npy into DIR, with index.json");
   sub->add_flag("--json", options->json, "Print JSON instead of a table");
   sub->add_option("--threads", options->threads, "Intra-op threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   sub->add_option("--max-tensor-bytes", options->max_tensor_bytes,
                   "Stop with an error if any tensor would be larger");
   sub->add_option("--repeat", options->repeat,
                   "Run N more times after the first and report the median time (benchmarking)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   sub->add_flag("--no-stats", options->no_stats,
                 "Run without observers: no per-layer table, only outputs and time")
       ->excludes(dump);

@@ -333,6 +333,21 @@ class RunTest(CliTestCase):
 
 
 class BadInputTest(CliTestCase):
+
+    def test_option_mistakes_are_one_line_errors_pointing_at_the_help(self):
+        cases = [
+            (("run", DIGITS, "--no-such-option"), "--no-such-option", "layerscope run --help"),
+            (("run",), "model is required", "layerscope run --help"),
+            (("log", DIGITS, "--images", "-3"), "--images", "layerscope log --help"),
+            (("no-such-command",), "no-such-command", "layerscope --help"),
+            ((), "subcommand", "layerscope --help"),
+        ]
+        for args, *fragments in cases:
+            with self.subTest(args=args):
+                self.assertFailsClearly(layerscope(*args), *fragments)
+        r = layerscope("run", "--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("--input", r.stdout)
     def test_no_inputs_says_what_the_model_expects(self):
         self.assertFailsClearly(layerscope("run", DIGITS), "image float32 [batch,1,28,28]",
                                 "--input", "--random")

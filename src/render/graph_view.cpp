@@ -474,6 +474,16 @@ class ViewBuilder {
     return index;
   }
 
+  // A graph input or output box for value `v`.
+  int add_value_entry(EntryKind kind, const Graph& graph, int v, int group) {
+    Entry e;
+    e.kind = kind;
+    e.graph = &graph;
+    e.value = v;
+    e.group = group;
+    return add_entry(e);
+  }
+
   // Walks a graph (and the bodies of its control-flow nodes) into entries and groups.
   void collect(const Graph& graph, Scope& scope, int base_group, bool main_graph) {
     scope.sources.assign(graph.values.size(), Source{});
@@ -486,12 +496,7 @@ class ViewBuilder {
       }
     }
     for (int v : graph.inputs) {
-      Entry e;
-      e.kind = EntryKind::Input;
-      e.graph = &graph;
-      e.value = v;
-      e.group = base_group;
-      scope.sources[v].entry = add_entry(e);
+      scope.sources[v].entry = add_value_entry(EntryKind::Input, graph, v, base_group);
     }
     for (const Node& node : graph.nodes) {
       const bool constant = node.op_type == "Constant" && node.domain.empty() &&
@@ -539,12 +544,7 @@ class ViewBuilder {
     }
     if (main_graph) {
       for (int v : graph.outputs) {
-        Entry e;
-        e.kind = EntryKind::Output;
-        e.graph = &graph;
-        e.value = v;
-        e.group = base_group;
-        add_entry(e);
+        add_value_entry(EntryKind::Output, graph, v, base_group);
       }
     }
   }

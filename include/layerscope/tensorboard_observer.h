@@ -21,11 +21,20 @@
 //                       0) and drawn through `colormap`. "gray" grids are one-channel PNGs, other
 //                       maps RGB; NaN is magenta (render::Colormap::kNanColor), which makes a gray
 //                       grid RGB too.
+//
+// With `background` set, on_value only queues the tensor (a handle: no copy) and one logging
+// thread of the observer's own bins, draws and writes it, so the model runs on while the last
+// layer is logged; `pending_bytes` bounds the tensors held (on_value waits beyond it). Records are
+// written in the same order either way. flush() waits until everything queued is written; call it
+// before closing the writer (the destructor waits too). An error on the logging thread is thrown
+// by the next on_value() or flush().
 #include <layerscope/observer.h>
 #include <layerscope/stats.h>
 #include <layerscope/summary_writer.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -40,6 +49,8 @@ struct TensorBoardObserverOptions {
   int images = 8;     // channels in each feature-map grid; 0 logs no images
   // Feature-map colors: gray, viridis, magma, inferno, plasma, turbo or jet (matplotlib's maps).
   std::string colormap = "gray";
+  bool background = false;                             // log on a thread of the observer's own
+  std::size_t pending_bytes = std::size_t(256) << 20;  // most tensor bytes queued (background)
 };
 
 class TensorBoardObserver : public Observer {
@@ -47,6 +58,9 @@ class TensorBoardObserver : public Observer {
   // Throws Error if options.colormap is not one of the names above.
   explicit TensorBoardObserver(SummaryWriter& writer, int64_t step = 0,
                                TensorBoardObserverOptions options = {});
+  ~TensorBoardObserver() override;
+  TensorBoardObserver(const TensorBoardObserver&) = delete;
+  TensorBoardObserver& operator=(const TensorBoardObserver&) = delete;
 
   void set_step(int64_t step) { step_ = step; }
   int64_t step() const { return step_; }
@@ -61,13 +75,21 @@ class TensorBoardObserver : public Observer {
   int64_t scalars() const { return scalars_; }
   int64_t images() const { return images_; }
 
+  // Waits until every tensor handed over so far is logged (at once when not `background`).
+  void flush();
+
  private:
+  struct Job;
+  class Worker;
+  void log(const Job& job, const ParallelFor* parallel_for);
+
   SummaryWriter& writer_;
   int64_t step_;
   TensorBoardObserverOptions options_;
   const render::Colormap* colormap_;
   std::set<std::string> tensors_;
   int64_t histograms_ = 0, scalars_ = 0, images_ = 0;
+  std::unique_ptr<Worker> worker_;  // set when options_.background
 };
 
 }  // namespace layerscope

@@ -5,7 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <limits>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace layerscope {
@@ -76,44 +81,159 @@ std::string tensor_tag(const std::string& name) {
 
 }  // namespace
 
+// One tensor to log, with the step it belongs to.
+struct TensorBoardObserver::Job {
+  std::string tag;
+  Tensor tensor;  // a handle: keeps the runtime's buffer alive until logged
+  int64_t step = 0;
+};
+
+// The logging thread: jobs in order, at most `limit` tensor bytes waiting (one job is always
+// taken, however large). The first error stops the logging and is rethrown to the caller.
+class TensorBoardObserver::Worker {
+ public:
+  Worker(TensorBoardObserver& owner, std::size_t limit)
+      : owner_(owner), limit_(limit), thread_([this] { loop(); }) {}
+
+  ~Worker() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  void push(Job job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || queued_bytes_ == 0 || queued_bytes_ < limit_; });
+    rethrow(lock);
+    queued_bytes_ += job.tensor.nbytes();
+    jobs_.push_back(std::move(job));
+    changed_.notify_all();
+  }
+
+  void wait_idle() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || (jobs_.empty() && !busy_); });
+    rethrow(lock);
+  }
+
+ private:
+  void rethrow(std::unique_lock<std::mutex>& lock) {
+    if (!error_) return;
+    std::exception_ptr error = error_;
+    error_ = nullptr;  // reported once; the jobs after it were dropped
+    lock.unlock();
+    std::rethrow_exception(error);
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping with nothing left
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      std::exception_ptr error;
+      try {
+        owner_.log(job, nullptr);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      const std::size_t bytes = job.tensor.nbytes();
+      job.tensor = Tensor();  // the buffer goes back before the queue makes room
+      lock.lock();
+      busy_ = false;
+      queued_bytes_ -= bytes;
+      if (error && !error_) {
+        error_ = error;
+        for (const Job& dropped : jobs_) queued_bytes_ -= dropped.tensor.nbytes();
+        jobs_.clear();
+      }
+      changed_.notify_all();
+    }
+  }
+
+  TensorBoardObserver& owner_;
+  const std::size_t limit_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Job> jobs_;
+  std::size_t queued_bytes_ = 0;
+  bool busy_ = false, stopping_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
 TensorBoardObserver::TensorBoardObserver(SummaryWriter& writer, int64_t step,
                                          TensorBoardObserverOptions options)
     : writer_(writer),
       step_(step),
       options_(std::move(options)),
-      colormap_(&render::Colormap::by_name(options_.colormap)) {}
+      colormap_(&render::Colormap::by_name(options_.colormap)) {
+  if (options_.background) worker_ = std::make_unique<Worker>(*this, options_.pending_bytes);
+}
+
+TensorBoardObserver::~TensorBoardObserver() = default;  // the worker finishes its queue first
+
+void TensorBoardObserver::flush() {
+  if (worker_) worker_->wait_idle();
+}
 
 bool TensorBoardObserver::wants(const Graph& graph, const Node& node) {
   return options_.filter.matches(graph, node);
 }
 
+namespace {
+
+bool is_feature_map(const Shape& shape) {
+  return shape.size() == 4 && shape[0] > 0 && shape[1] > 0 && shape[2] > 0 && shape[3] > 0;
+}
+
+}  // namespace
+
 ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& tensor,
                                              const RunContext& context) {
   const DType dtype = tensor.dtype();
   if (dtype == DType::String || dtype == DType::Undefined) return ObserverAction::Continue;
-  const std::string tag = tensor_tag(value.name);
-  tensors_.insert(tag);
+  Job job{tensor_tag(value.name), tensor, step_};
+  tensors_.insert(job.tag);
+  // What will be logged is known from the dtype and shape alone, so the counts need no lock.
+  const bool floating = dtype_is_floating(dtype);
+  histograms_ += floating;
+  scalars_ += 5;
+  images_ += floating && options_.images > 0 && is_feature_map(tensor.shape());
+  if (worker_)
+    worker_->push(std::move(job));
+  else
+    log(job, context.parallel_for);
+  return ObserverAction::Continue;
+}
 
+void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
+  const Tensor& tensor = job.tensor;
+  const std::string& tag = job.tag;
+  const int64_t step = job.step;
   std::vector<float> storage;
   const float* floats = as_floats(tensor, storage);
   if (floats) {
     HistogramOptions histogram;
-    histogram.parallel_for = context.parallel_for;
-    writer_.add_histogram(tag, floats, static_cast<std::size_t>(tensor.numel()), step_, histogram);
-    ++histograms_;
+    histogram.parallel_for = parallel_for;
+    writer_.add_histogram(tag, floats, static_cast<std::size_t>(tensor.numel()), step, histogram);
   }
 
-  const TensorStats stats = compute_stats(tensor, context.parallel_for);
-  writer_.add_scalar(tag + "/mean", stats.mean, step_);
-  writer_.add_scalar(tag + "/std", stats.std, step_);
-  writer_.add_scalar(tag + "/zero_fraction", stats.zero_fraction, step_);
-  writer_.add_scalar(tag + "/nan_count", static_cast<double>(stats.nan_count), step_);
-  writer_.add_scalar(tag + "/inf_count", static_cast<double>(stats.inf_count), step_);
-  scalars_ += 5;
+  const TensorStats stats = compute_stats(tensor, parallel_for);
+  writer_.add_scalar(tag + "/mean", stats.mean, step);
+  writer_.add_scalar(tag + "/std", stats.std, step);
+  writer_.add_scalar(tag + "/zero_fraction", stats.zero_fraction, step);
+  writer_.add_scalar(tag + "/nan_count", static_cast<double>(stats.nan_count), step);
+  writer_.add_scalar(tag + "/inf_count", static_cast<double>(stats.inf_count), step);
 
   const Shape& shape = tensor.shape();
-  if (floats && options_.images > 0 && shape.size() == 4 && shape[0] > 0 && shape[1] > 0 &&
-      shape[2] > 0 && shape[3] > 0) {
+  if (floats && options_.images > 0 && is_feature_map(shape)) {
     const int64_t plane = shape[2] * shape[3];
     const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
     const std::vector<float> grid = normalized_channels(floats, channels, plane);
@@ -127,10 +247,8 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
     else
       colormap_->to_rgb(grid.data(), grid.size(), pixels.data());
     writer_.add_images(tag + "/feature_maps", pixels.data(), static_cast<int>(channels),
-                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), colors, step_);
-    ++images_;
+                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), colors, step);
   }
-  return ObserverAction::Continue;
 }
 
 }  // namespace layerscope

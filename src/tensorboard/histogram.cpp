@@ -144,11 +144,15 @@ void accumulate_portable(const float* values, std::size_t count, Accumulator& ac
 }
 
 #ifdef LAYERSCOPE_HISTOGRAM_X86
-// Eight values at a time: the bucket index by one gather from the table, the sums in four double
-// lanes each; the counts are then bumped one by one. A group holding NaN or Inf goes value by
+// Eight values at a time: the table entries by eight plain loads (faster than one gather on the
+// AMD cores measured, and no slower elsewhere), the sums in four double lanes each. Each of the
+// eight lanes counts into its own copy of the buckets (32-bit, summed into `acc.counts` at the
+// end): bumping one shared counter eight times in a row, as a ReLU's zeros or any narrow
+// distribution do, would wait on each store in turn. A group holding NaN or Inf goes value by
 // value.
-__attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, std::size_t count,
-                                                         Accumulator& acc) {
+__attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* values,
+                                                               std::size_t count, Accumulator& acc,
+                                                               uint32_t* lane_counts) {
   const uint32_t* cells = cell_table();
   const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
   uint64_t* counts = acc.counts.data();
@@ -160,6 +164,7 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, st
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i above_zero_index = _mm256_set1_epi32(zero_index + 1);
   const __m256i zero_index_v = _mm256_set1_epi32(zero_index);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
   __m256d sum_low = _mm256_setzero_pd(), sum_high = _mm256_setzero_pd();
   __m256d squares_low = _mm256_setzero_pd(), squares_high = _mm256_setzero_pd();
@@ -179,8 +184,13 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, st
     // -1 where the value is below zero (sign set and not -0)
     const __m256i negative =
         _mm256_and_si256(_mm256_cmpgt_epi32(zero, bits), _mm256_cmpgt_epi32(magnitude, zero));
-    const __m256i entry = _mm256_i32gather_epi32(reinterpret_cast<const int*>(cells),
-                                                 _mm256_srli_epi32(magnitude, kCellShift), 4);
+    alignas(32) uint32_t cell[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(cell), _mm256_srli_epi32(magnitude, kCellShift));
+    const __m256i entry =
+        _mm256_setr_epi32(static_cast<int>(cells[cell[0]]), static_cast<int>(cells[cell[1]]),
+                          static_cast<int>(cells[cell[2]]), static_cast<int>(cells[cell[3]]),
+                          static_cast<int>(cells[cell[4]]), static_cast<int>(cells[cell[5]]),
+                          static_cast<int>(cells[cell[6]]), static_cast<int>(cells[cell[7]]));
     const __m256i below = _mm256_srli_epi32(entry, kBelowShift);
     const __m256i threshold = _mm256_add_epi32(
         _mm256_and_si256(entry, threshold_mask),
@@ -191,8 +201,9 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, st
     const __m256i passed = _mm256_sub_epi32(below, reached);  // below + 1 where reached
     const __m256i bucket = _mm256_blendv_epi8(_mm256_add_epi32(above_zero_index, passed),
                                               _mm256_sub_epi32(zero_index_v, passed), negative);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(index), bucket);
-    for (int k = 0; k < 8; ++k) ++counts[index[k]];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(index),
+                       _mm256_add_epi32(_mm256_slli_epi32(bucket, 3), lane));
+    for (int k = 0; k < 8; ++k) ++lane_counts[index[k]];
 
     const __m256 v = _mm256_castsi256_ps(bits);
     lo = _mm256_min_ps(lo, v);
@@ -217,6 +228,20 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2(const float* values, st
   acc.sum_squares += (squares[0] + squares[1]) + (squares[2] + squares[3]) + scalar_squares;
   acc.lo = std::min({acc.lo, scalar_lo, *std::min_element(los, los + 8)});
   acc.hi = std::max({acc.hi, scalar_hi, *std::max_element(his, his + 8)});
+}
+
+void accumulate_avx2(const float* values, std::size_t count, Accumulator& acc) {
+  // A lane counts at most an eighth of a block: 2^34 values keep its 32-bit counters from wrapping.
+  constexpr std::size_t kBlock = std::size_t(1) << 34;
+  std::vector<uint32_t> lane_counts(acc.counts.size() * 8);
+  for (std::size_t start = 0; start < count; start += kBlock) {
+    std::fill(lane_counts.begin(), lane_counts.end(), 0u);
+    accumulate_avx2_block(values + start, std::min(kBlock, count - start), acc, lane_counts.data());
+    for (std::size_t b = 0; b < acc.counts.size(); ++b) {
+      const uint32_t* c = &lane_counts[b * 8];
+      acc.counts[b] += uint64_t{c[0]} + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
+    }
+  }
 }
 #endif
 

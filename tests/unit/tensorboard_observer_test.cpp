@@ -143,5 +143,87 @@ TEST(TensorBoardObserver, TagsAreTensorNamesWithoutLeadingSlash) {
                       "conv1/Conv_output_0/inf_count", "conv1/Conv_output_0/feature_maps"}));
 }
 
+// Everything an event file says, in order, but the wall times: one line per value.
+std::vector<std::string> logged_values(const std::string& path) {
+  std::vector<std::string> lines;
+  for (const auto& event : tensorboard::read_events(path).events)
+    for (const auto& v : event.values) {
+      std::string line = std::to_string(event.step) + " " + v.tag + " " +
+                         std::to_string(static_cast<int>(v.kind)) + " " + std::to_string(v.scalar) +
+                         " " + v.image.encoded;
+      for (double b : v.histogram.bucket) line += " " + std::to_string(b);
+      for (double l : v.histogram.bucket_limit) line += " " + std::to_string(l);
+      lines.push_back(line);
+    }
+  return lines;
+}
+
+// Logs three steps of three tensors (two feature maps and a vector) and returns what the file says.
+std::vector<std::string> log_three_steps(TensorBoardObserverOptions options) {
+  test::TempDir dir;
+  SummaryWriter writer(dir.path());
+  TensorBoardObserver observer(writer, 0, options);
+  Graph graph;
+  Node node;
+  std::vector<std::vector<float>> buffers;
+  for (int64_t step = 0; step < 3; ++step) {
+    observer.set_step(step);
+    for (int t = 0; t < 3; ++t) {
+      const Shape shape = t < 2 ? Shape{1, 3, 4, 5} : Shape{7};
+      std::vector<float>& data =
+          buffers.emplace_back(static_cast<std::size_t>(element_count(shape)));
+      for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = std::sin(static_cast<float>(i * (t + 1) + step)) * 3.0f;
+      Value value;
+      value.name = "/layer" + std::to_string(t) + "/out";
+      observer.on_value(value, Tensor::wrap(DType::Float32, shape, data.data(), nullptr),
+                        RunContext{graph, node, t, 0.0});
+    }
+  }
+  observer.flush();
+  EXPECT_EQ(observer.histograms(), 9);
+  EXPECT_EQ(observer.scalars(), 45);
+  EXPECT_EQ(observer.images(), 6);
+  writer.close();
+  return logged_values(writer.file_path());
+}
+
+TEST(TensorBoardObserver, BackgroundLoggingWritesWhatLoggingInPlaceWrites) {
+  TensorBoardObserverOptions in_place;
+  const std::vector<std::string> expected = log_three_steps(in_place);
+  ASSERT_EQ(expected.size(), 9u * 7u - 3u);  // 7 values per tensor, no image for the vector
+  TensorBoardObserverOptions background;
+  background.background = true;
+  EXPECT_EQ(log_three_steps(background), expected);
+  // One tensor queued at a time (each one is above the limit): the same again.
+  background.pending_bytes = 1;
+  EXPECT_EQ(log_three_steps(background), expected);
+}
+
+TEST(TensorBoardObserver, BackgroundErrorIsThrownByFlush) {
+  // The writer closed under a logging thread still at work: its error comes back to the caller,
+  // once, and the observer can still be destroyed.
+  test::TempDir dir;
+  SummaryWriter writer(dir.path());
+  TensorBoardObserverOptions options;
+  options.background = true;
+  TensorBoardObserver observer(writer, 0, options);
+  writer.close();
+  std::vector<float> data(64, 1.0f);
+  Graph graph;
+  Node node;
+  Value value;
+  value.name = "late";
+  observer.on_value(value, Tensor::wrap(DType::Float32, {64}, data.data(), nullptr),
+                    RunContext{graph, node, 0, 0.0});
+  try {
+    observer.flush();
+    FAIL() << "flush() did not report the closed writer";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(observer.flush());
+}
+
 }  // namespace
 }  // namespace layerscope

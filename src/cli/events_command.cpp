@@ -187,7 +187,7 @@ int run_events(const EventsOptions& options) {
       }
       list.push_back({{"run", run.run}, {"files", files}, {"graph", run.graph}, {"tags", tags}});
     }
-    std::cout << nlohmann::json({{"logdir", options.dir}, {"runs", list}}).dump(2) << "\n";
+    std::cout << json_text(nlohmann::json({{"logdir", options.dir}, {"runs", list}})) << "\n";
     return 0;
   }
 

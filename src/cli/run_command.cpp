@@ -139,7 +139,7 @@ int run_model(const RunOptions& options) {
                           {"first_nonfinite", first},
                           {"seconds", seconds}};
     if (options.repeat > 0) result["median_seconds"] = median_seconds;
-    std::cout << result.dump(2) << "\n";
+    std::cout << json_text(result) << "\n";
     return 0;
   }
   Table table({"#", "node", "op", "output", "shape", "dtype", "min", "max", "mean", "std", "zeros",

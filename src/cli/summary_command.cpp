@@ -80,7 +80,7 @@ int run_summary(const SummaryOptions& options) {
                                 {"total_parameters", summary.total_parameters},
                                 {"parameter_bytes", summary.parameter_bytes},
                                 {"total_macs", summary.total_macs}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out) << "\n";
     return 0;
   }
   std::cout << "Model: " << model.path << " (ONNX IR " << model.ir_version << ", opset "

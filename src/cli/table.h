@@ -1,5 +1,8 @@
 #pragma once
-// Plain-text tables for the console: columns sized to their widest cell, numbers right-aligned.
+// Plain-text tables for the console: columns sized to their widest cell (in terminal columns),
+// numbers right-aligned, cells printable.
+#include <nlohmann/json_fwd.hpp>
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,6 +19,16 @@ class Table {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// `text` safe to print on a terminal: control characters (an escape sequence in a tag read from
+// someone's event file) and bytes that are not UTF-8 become "\x1b".
+std::string printable(const std::string& text);
+// Terminal columns `text` takes: UTF-8 decoded, wide East Asian characters count 2.
+std::size_t display_width(const std::string& text);
+
+// JSON for stdout, indented; strings that are not UTF-8 (names from a model or an event file)
+// get U+FFFD for their bad bytes rather than failing the command.
+std::string json_text(const nlohmann::json& value);
 
 // Compact number formatting: "0.1235", "-3.2e+05", "nan".
 std::string format_number(double value);

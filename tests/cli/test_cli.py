@@ -10,6 +10,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import unicodedata
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -78,7 +79,8 @@ def field(number, wire_type, payload):
 
 
 def length_delimited(number, data):
-    return field(number, 2, varint(len(data)) + (data.encode() if isinstance(data, str) else data))
+    data = data.encode() if isinstance(data, str) else data
+    return field(number, 2, varint(len(data)) + data)
 
 
 def event(step, *values, file_version=None):
@@ -219,6 +221,31 @@ class RunTest(CliTestCase):
         for op in ["Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Softmax"]:
             self.assertIn(op, r.stdout)
         self.assertIn("no NaN or Inf in the 6 tensors observed", r.stdout)
+
+    def test_names_that_are_not_utf8_or_hold_control_characters(self):
+        """ONNX names are bytes: a table shows them escaped, JSON with U+FFFD, neither fails."""
+        nodes = [helper.make_node("Relu", ["x"], ["a"], name="bad_XXXX"),
+                 helper.make_node("Neg", ["a"], ["y"], name="esc\x1b[2J")]
+        path = save_model(self.tmp, "odd_names", nodes,
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:  # same length, so the protobuf stays valid
+            f.write(data.replace(b"bad_XXXX", b"bad_\xff\xfe\xc3("))
+        x = os.path.join(self.tmp, "x.npy")
+        np.save(x, np.array([1, -2], dtype=np.float32))
+        for command in (["run", path, "--input", x], ["summary", path]):
+            r = subprocess.run([BINARY, *command], capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = r.stdout.decode("utf-8")  # valid UTF-8
+            self.assertIn("bad_\\xff\\xfe\\xc3(", out)
+            self.assertIn("esc\\x1b[2J", out)
+            self.assertNotIn("\x1b", out)
+            r = layerscope(*command, "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("bad_\ufffd\ufffd\ufffd(", r.stdout)
+            json.loads(r.stdout)
 
     def test_png_npy_and_pb_inputs_agree(self):
         pb = os.path.join(self.tmp, "digit.pb")
@@ -543,6 +570,28 @@ class EventsTest(CliTestCase):
             r = layerscope("events", self.tmp, *extra)
             self.assertFailsClearly(r, path, "CRC", "byte %d" % second)
             self.assertEqual(r.stdout, "")
+
+    def test_odd_tags_line_up_and_cannot_reach_the_terminal(self):
+        """Wide and combining characters take their columns; a control sequence in someone's event
+        file is shown escaped."""
+        tags = ["\uce35/\uac12", "cafe\u0301/x", "esc\x1b[31m/red", "plain/ascii_tag"]
+        write_events(self.tmp, [event(1, *(scalar(t, 0.5) for t in tags))])
+        r = layerscope("events", self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("\x1b", r.stdout)
+        self.assertIn("esc\\x1b[31m/red", r.stdout)
+
+        def columns(text):
+            return sum(0 if unicodedata.combining(ch) else
+                       2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+        rows = [line for line in r.stdout.splitlines() if " scalar " in line]
+        self.assertEqual(len(rows), len(tags), r.stdout)
+        starts = {columns(line[:line.index(" scalar ")]) for line in rows}
+        self.assertEqual(len(starts), 1, r.stdout)
+
+        data = json.loads(layerscope("events", self.tmp, "--json").stdout)
+        self.assertIn("esc\x1b[31m/red", {t["tag"] for t in data["runs"][0]["tags"]})
 
     def test_missing_dir(self):
         missing = os.path.join(self.tmp, "nope")

@@ -73,6 +73,26 @@ std::vector<float> normalized_channels(const float* values, int64_t count, int64
   return out;
 }
 
+// The statistics of `count` values the histogram pass counted, as compute_stats() defines them
+// (std over the finite values, population form).
+TensorStats stats_from_counts(const HistogramCounts& counts, int64_t count) {
+  TensorStats stats;
+  stats.count = count;
+  stats.nan_count = counts.nan;
+  stats.inf_count = counts.pos_inf + counts.neg_inf;
+  stats.zero_fraction = count > 0 ? static_cast<double>(counts.zeros) / count : 0.0;
+  if (counts.finite == 0) {
+    stats.min = stats.max = stats.mean = stats.std = std::numeric_limits<double>::quiet_NaN();
+  } else {
+    const auto n = static_cast<double>(counts.finite);
+    stats.min = counts.min;
+    stats.max = counts.max;
+    stats.mean = counts.sum / n;
+    stats.std = std::sqrt(std::max(0.0, counts.sum_squares / n - stats.mean * stats.mean));
+  }
+  return stats;
+}
+
 // The tensor's name without leading '/' (a name of only '/' stays as it is).
 std::string tensor_tag(const std::string& name) {
   const std::size_t start = name.find_first_not_of('/');
@@ -219,13 +239,21 @@ void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
   const int64_t step = job.step;
   std::vector<float> storage;
   const float* floats = as_floats(tensor, storage);
+  TensorStats stats;
   if (floats) {
     HistogramOptions histogram;
     histogram.parallel_for = parallel_for;
-    writer_.add_histogram(tag, floats, static_cast<std::size_t>(tensor.numel()), step, histogram);
+    const HistogramCounts counts = writer_.add_histogram(
+        tag, floats, static_cast<std::size_t>(tensor.numel()), step, histogram);
+    // float32 values, and float16/bfloat16 ones widened exactly, were all counted in that one
+    // pass; float64 values may have overflowed on the way to float, so they get their own.
+    if (tensor.dtype() != DType::Float64)
+      stats = stats_from_counts(counts, tensor.numel());
+    else
+      stats = compute_stats(tensor, parallel_for);
+  } else {
+    stats = compute_stats(tensor, parallel_for);
   }
-
-  const TensorStats stats = compute_stats(tensor, parallel_for);
   writer_.add_scalar(tag + "/mean", stats.mean, step);
   writer_.add_scalar(tag + "/std", stats.std, step);
   writer_.add_scalar(tag + "/zero_fraction", stats.zero_fraction, step);

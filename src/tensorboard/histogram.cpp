@@ -93,7 +93,7 @@ struct Accumulator {
   std::vector<uint64_t> counts;  // per limit
   float lo = INFINITY, hi = -INFINITY;
   double sum = 0, sum_squares = 0;
-  int64_t nan = 0, pos_inf = 0, neg_inf = 0;
+  int64_t nan = 0, pos_inf = 0, neg_inf = 0, zeros = 0;
 };
 
 // One value; `sum`/`sum_squares`/`lo`/`hi` are the caller's lane.
@@ -108,6 +108,7 @@ inline void add_value(float v, const uint32_t* cells, int32_t zero_index, uint64
       ++(bits == magnitude ? acc.pos_inf : acc.neg_inf);
     return;
   }
+  acc.zeros += magnitude == 0;
   const uint32_t entry = cells[magnitude >> kCellShift];
   // Arithmetic rather than branches: the sign of activations is a coin toss.
   const uint32_t negative = bits > 0x80000000u;  // sign set and not -0
@@ -165,6 +166,7 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
   const __m256i above_zero_index = _mm256_set1_epi32(zero_index + 1);
   const __m256i zero_index_v = _mm256_set1_epi32(zero_index);
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i zeros = _mm256_setzero_si256();  // per lane, at most an eighth of the block
   __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
   __m256d sum_low = _mm256_setzero_pd(), sum_high = _mm256_setzero_pd();
   __m256d squares_low = _mm256_setzero_pd(), squares_high = _mm256_setzero_pd();
@@ -181,6 +183,7 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
                   scalar_hi);
       continue;
     }
+    zeros = _mm256_sub_epi32(zeros, _mm256_cmpeq_epi32(magnitude, zero));
     // -1 where the value is below zero (sign set and not -0)
     const __m256i negative =
         _mm256_and_si256(_mm256_cmpgt_epi32(zero, bits), _mm256_cmpgt_epi32(magnitude, zero));
@@ -220,6 +223,9 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
               scalar_hi);
   alignas(32) double sums[4], squares[4];
   alignas(32) float los[8], his[8];
+  alignas(32) uint32_t zero_lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(zero_lanes), zeros);
+  for (uint32_t z : zero_lanes) acc.zeros += z;
   _mm256_store_pd(sums, _mm256_add_pd(sum_low, sum_high));
   _mm256_store_pd(squares, _mm256_add_pd(squares_low, squares_high));
   _mm256_store_ps(los, lo);
@@ -251,6 +257,7 @@ Histogram finish(const Accumulator& acc, std::size_t count) {
   h.nan_count = acc.nan;
   h.pos_inf_count = acc.pos_inf;
   h.neg_inf_count = acc.neg_inf;
+  h.zero_count = acc.zeros;
   const auto finite =
       static_cast<uint64_t>(count) - static_cast<uint64_t>(acc.nan + acc.pos_inf + acc.neg_inf);
   h.num = static_cast<double>(finite);
@@ -338,6 +345,7 @@ Histogram make_histogram(const float* values, std::size_t count, const ParallelF
     total.nan += part.nan;
     total.pos_inf += part.pos_inf;
     total.neg_inf += part.neg_inf;
+    total.zeros += part.zeros;
   }
   return finish(total, count);
 }
@@ -354,6 +362,7 @@ Histogram make_histogram_equal_bins(const float* values, std::size_t count, int 
     } else {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
+      h.zero_count += v == 0;
       h.num += 1.0;
       h.sum += v;
       h.sum_squares += v * v;

@@ -153,7 +153,8 @@ void accumulate_portable(const float* values, std::size_t count, Accumulator& ac
 // value.
 __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* values,
                                                                std::size_t count, Accumulator& acc,
-                                                               uint32_t* lane_counts) {
+                                                               uint32_t* lane_counts,
+                                                               int lane_shift) {
   const uint32_t* cells = cell_table();
   const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
   uint64_t* counts = acc.counts.data();
@@ -165,7 +166,7 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i above_zero_index = _mm256_set1_epi32(zero_index + 1);
   const __m256i zero_index_v = _mm256_set1_epi32(zero_index);
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lane = lane_shift ? _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7) : zero;
   __m256i zeros = _mm256_setzero_si256();  // per lane, at most an eighth of the block
   __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
   __m256d sum_low = _mm256_setzero_pd(), sum_high = _mm256_setzero_pd();
@@ -204,8 +205,9 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
     const __m256i passed = _mm256_sub_epi32(below, reached);  // below + 1 where reached
     const __m256i bucket = _mm256_blendv_epi8(_mm256_add_epi32(above_zero_index, passed),
                                               _mm256_sub_epi32(zero_index_v, passed), negative);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(index),
-                       _mm256_add_epi32(_mm256_slli_epi32(bucket, 3), lane));
+    _mm256_store_si256(
+        reinterpret_cast<__m256i*>(index),
+        _mm256_add_epi32(_mm256_sll_epi32(bucket, _mm_cvtsi32_si128(lane_shift)), lane));
     for (int k = 0; k < 8; ++k) ++lane_counts[index[k]];
 
     const __m256 v = _mm256_castsi256_ps(bits);
@@ -237,16 +239,21 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
 }
 
 void accumulate_avx2(const float* values, std::size_t count, Accumulator& acc) {
-  // A lane counts at most an eighth of a block: 2^34 values keep its 32-bit counters from wrapping.
-  constexpr std::size_t kBlock = std::size_t(1) << 34;
-  std::vector<uint32_t> lane_counts(acc.counts.size() * 8);
-  for (std::size_t start = 0; start < count; start += kBlock) {
+  // Eight copies of the buckets pay off on large arrays only: a small one (a few thousand values)
+  // would spend longer clearing and summing them than binning.
+  const int lane_shift = count >= (std::size_t(1) << 16) ? 3 : 0;
+  const std::size_t lanes = std::size_t(1) << lane_shift;
+  // A lane counts at most an eighth of a block: 2^34 values keep its 32-bit counters from wrapping
+  // (with one copy, 2^32 - 1 at most).
+  const std::size_t block = lane_shift ? std::size_t(1) << 34 : (std::size_t(1) << 32) - 1;
+  thread_local std::vector<uint32_t> lane_counts;
+  lane_counts.resize(acc.counts.size() * lanes);
+  for (std::size_t start = 0; start < count; start += block) {
     std::fill(lane_counts.begin(), lane_counts.end(), 0u);
-    accumulate_avx2_block(values + start, std::min(kBlock, count - start), acc, lane_counts.data());
-    for (std::size_t b = 0; b < acc.counts.size(); ++b) {
-      const uint32_t* c = &lane_counts[b * 8];
-      acc.counts[b] += uint64_t{c[0]} + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
-    }
+    accumulate_avx2_block(values + start, std::min(block, count - start), acc, lane_counts.data(),
+                          lane_shift);
+    for (std::size_t b = 0; b < acc.counts.size(); ++b)
+      for (std::size_t l = 0; l < lanes; ++l) acc.counts[b] += lane_counts[b * lanes + l];
   }
 }
 #endif

@@ -122,6 +122,10 @@ TEST(HistogramBinning, Avx2MatchesUpperBound) {
                           reference_histogram(part), part);
   }
   expect_same_histogram(tb::make_histogram(values.data(), values.size()), expected, values);
+  // Large enough for a copy of the buckets per lane.
+  const std::vector<float> large = hard_values(200000);
+  expect_same_histogram(tb::make_histogram_avx2(large.data(), large.size()),
+                        reference_histogram(large), large);
 }
 
 TEST(HistogramBinning, SplitOverThreadsGivesTheSameResultWhateverTheThreadCount) {

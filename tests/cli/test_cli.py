@@ -290,6 +290,45 @@ class RunTest(CliTestCase):
         probabilities = np.load(os.path.join(out, index[-1]["file"]))
         self.assertAlmostEqual(float(probabilities.sum()), 1.0, places=5)
 
+    def test_plots_draw_a_histogram_per_layer_and_feature_maps_for_conv_outputs(self):
+        out = os.path.join(self.tmp, "plots")
+        r = layerscope("run", DIGITS, "--input", DIGIT_PNG, "--plots", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("plots: 6 histograms and 3 feature-map grids in " + out, r.stdout)
+        with open(os.path.join(out, "index.json")) as f:
+            index = json.load(f)
+        self.assertEqual([e["name"] for e in index],
+                         ["/conv1/Conv_output_0", "/relu1/Relu_output_0", "/pool1/MaxPool_output_0",
+                          "/flatten/Flatten_output_0", "/fc/Gemm_output_0", "probabilities"])
+        self.assertEqual(index[0]["histogram"], "conv1_Conv_output_0_hist.png")
+        self.assertEqual(index[2]["feature_maps"], "pool1_MaxPool_output_0_maps.png")
+        self.assertIsNone(index[3]["feature_maps"])
+        self.assertEqual(index[0]["shape"], [1, 32, 26, 26])
+        for entry in index:
+            with Image.open(os.path.join(out, entry["histogram"])) as image:
+                self.assertEqual((image.size, image.mode), ((800, 480), "RGB"))
+                # Bars in Okabe-Ito blue.
+                self.assertIn((0x00, 0x72, 0xB2), set(image.getdata()))
+        with Image.open(os.path.join(out, index[0]["feature_maps"])) as image:
+            # 16 of 32 channels, 4 x 4 tiles of 78 px (26 px maps enlarged 3 times).
+            self.assertGreater(image.size[0], 4 * 78)
+            self.assertGreater(image.size[1], 4 * 78)
+            pixels = np.asarray(image.convert("RGB"))
+        # viridis' two ends (each channel reaches its own min and max).
+        for colour in [(68, 1, 84), (253, 231, 37)]:
+            self.assertTrue((pixels == colour).all(axis=2).any(), colour)
+        # The filter decides which layers are drawn; a file in the way is a clear error.
+        filtered = os.path.join(self.tmp, "filtered")
+        r = layerscope("run", DIGITS, "--input", DIGIT_NPY, "--plots", filtered, "--filter", "Relu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(filtered)),
+                         ["index.json", "relu1_Relu_output_0_hist.png",
+                          "relu1_Relu_output_0_maps.png"])
+        blocker = os.path.join(self.tmp, "file")
+        open(blocker, "w").close()
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", DIGIT_NPY, "--plots", blocker),
+                                "cannot create plots folder")
+
     def test_filter_keeps_matching_layers_and_dump_keeps_graph_outputs(self):
         out = os.path.join(self.tmp, "dump")
         data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--filter", "Conv", "--dump", out)

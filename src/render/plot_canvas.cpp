@@ -124,7 +124,8 @@ void Canvas::vertical_text(int cx, int cy, const std::string& s, Rgb colour, int
 }
 
 std::string Canvas::png() const {
-  return tensorboard::encode_png(pixels_.data(), height_, width_, 3, "a plot");
+  return tensorboard::encode_png(pixels_.data(), height_, width_, 3, "a plot",
+                                 tensorboard::PngCompression::Small);
 }
 
 void Canvas::write_png(const std::string& path) const {

@@ -383,8 +383,9 @@ int run_embed(const EmbedOptions& options) {
 
 Command add_embed_command(CLI::App& app) {
   auto options = std::make_shared<EmbedOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "embed", "Reduce high-dimensional rows to 2-D or 3-D with PCA or t-SNE and plot them");
+  CLI::App* sub = app.add_subcommand("embed",
+                                     "Reduce a layer's output over many inputs (or any matrix) to "
+                                     "2-D or 3-D with PCA or t-SNE, and plot it");
   sub->add_option("model", options->model,
                   "ONNX model to run over --inputs-dir (or give --from-npy instead)");
   sub->add_option("--layer", options->layer,

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
       "  layerscope run model.onnx --random --dim batch=2 --dump out/\n"
       "  layerscope log models/digits_cnn.onnx --inputs-dir digits/ --logdir runs/digits\n"
       "  layerscope events runs/\n"
+      "  layerscope run models/digits_cnn.onnx --input models/digits/digit_06_label_3.png "
+      "--plots plots/\n"
+      "  layerscope embed models/digits_cnn.onnx --layer /relu1/Relu --inputs-dir models/digits "
+      "-o out/relu1\n"
       "  layerscope embed --from-npy features.npy --labels labels.txt -o out/tsne\n"
       "  layerscope graph models/digits_cnn.onnx -o digits.svg\n"
       "Run 'layerscope COMMAND --help' for a command's options.");

@@ -2,6 +2,7 @@
 
 #include "graph/half.h"
 #include "render/colormap.h"
+#include "render/plot_feature_grid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,35 +43,6 @@ const float* as_floats(const Tensor& tensor, std::vector<float>& storage) {
     default:
       return nullptr;
   }
-}
-
-// The first `count` channels of the first item of an N x C x H x W tensor, each scaled to [0, 1]
-// by its own finite min and max; a constant channel (or one without finite values) is all 0 but
-// for its NaNs. +Inf is 1, -Inf 0 and NaN stays NaN (the colormap gives it its own color).
-std::vector<float> normalized_channels(const float* values, int64_t count, int64_t plane) {
-  std::vector<float> out(static_cast<std::size_t>(count * plane), 0.0f);
-  for (int64_t c = 0; c < count; ++c) {
-    const float* in = values + c * plane;
-    float* dst = out.data() + c * plane;
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -lo;
-    for (int64_t i = 0; i < plane; ++i)
-      if (std::isfinite(in[i])) {
-        lo = std::min(lo, in[i]);
-        hi = std::max(hi, in[i]);
-      }
-    const float scale = hi > lo ? 1.0f / (hi - lo) : 0.0f;
-    for (int64_t i = 0; i < plane; ++i) {
-      const float v = in[i];
-      if (std::isnan(v))
-        dst[i] = v;
-      else if (std::isinf(v))
-        dst[i] = v > 0 && hi > lo ? 1.0f : 0.0f;
-      else
-        dst[i] = std::clamp((v - lo) * scale, 0.0f, 1.0f);
-    }
-  }
-  return out;
 }
 
 // The statistics of `count` values the histogram pass counted, as compute_stats() defines them
@@ -264,7 +236,8 @@ void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
   if (floats && options_.images > 0 && is_feature_map(shape)) {
     const int64_t plane = shape[2] * shape[3];
     const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
-    const std::vector<float> grid = normalized_channels(floats, channels, plane);
+    // The first item's first channels, each scaled to its own range.
+    const std::vector<float> grid = render::normalize_channels(floats, channels, plane);
     // A gray map needs one channel, unless a NaN must show in its own color.
     const bool one_channel = colormap_->is_gray() &&
                              std::none_of(grid.begin(), grid.end(), [](float v) { return v != v; });

@@ -67,7 +67,7 @@ export class GraphPanel {
     this.panzoom = new PanZoom(this.svg, this.layer, {onChange: (view) => this.minimap.setView(view)});
     this.svg.addEventListener('click', (event) => this.onClick(event));
     this.redraw();
-    this.panzoom.fit(this.scene.width, this.scene.height);
+    this.panzoom.start(this.scene.width, this.scene.height);
   }
 
   // Lays out and draws the current state. Returns the scene (boxes, clusters, edges).

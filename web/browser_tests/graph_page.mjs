@@ -92,6 +92,18 @@ await check('digits: every node, search, select', async (page, open) => {
   assert.match(text, /Inputs.*image batch×1×28×28 float32/);
   assert.match(text, /Outputs.*batch×32×26×26 float32/);
   await page.screenshot({path: path.join(outDir, 'digits.png')});
+
+  // A caller's nodeStyle colours boxes (the report will colour by a statistic).
+  const fills = await page.evaluate(() => {
+    const panel = window.layerscopeGraph;
+    panel.options.nodeStyle = ({item}) =>
+      item !== undefined && panel.data.items[item].title === 'Relu' ? {fill: '#123456'} : null;
+    panel.redraw();
+    return [...document.querySelectorAll('#graph .node')].map(
+        (n) => [n.querySelector('.title').textContent, n.querySelector('.box').getAttribute('fill')]);
+  });
+  assert.deepEqual(fills.filter(([, fill]) => fill === '#123456').map(([title]) => title), ['Relu']);
+  assert.ok(fills.some(([title, fill]) => title === 'Conv' && fill === '#aec7e8'), 'the rest keep op colours');
   return url;
 });
 

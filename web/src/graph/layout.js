@@ -196,7 +196,8 @@ export class GraphLayout {
         config.label = label;
         config.width = Math.ceil(this.measureText(label, false) * 0.8) + 4;
         config.height = EDGE_LABEL_HEIGHT;
-        config.labelpos = 'c';
+        config.labelpos = 'r';  // beside the edge, not across it
+        config.labeloffset = 3;
       }
       g.setEdge(pair.from, pair.to, config);
     }

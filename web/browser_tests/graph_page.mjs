@@ -109,8 +109,10 @@ await check('digits: every node, search, select', async (page, open) => {
 
 await check('residual: groups open and close in place, search reveals', async (page, open) => {
   const model = path.join(outDir, 'residual.onnx');
-  const stages = graphPage(model, 'residual.html', '--depth', '1');
+  const stages = graphPage(model, 'residual.html', '--depth', '1', '--highlight', 'Gemm|block2');
   const url = await open(stages.file);
+  const highlighted = await page.locator('#graph .node.highlighted .title').allTextContents();
+  assert.deepEqual(highlighted.sort(), ['+ block2', 'Gemm']);
   // The page's first state is the SVG's: same boxes and edges.
   assert.equal(await drawnNodes(page), stages.nodes);
   assert.equal(await drawnEdges(page), stages.edges);

@@ -4,8 +4,8 @@
     /usr/bin/python3 bench/graph_bench.py [--sizes 10000,50000] [--layerscope PATH]
         [--model-dir DIR] [--dot-timeout SECONDS] [--flat] [--json]
 
-Models: resnet50 exported by tests/real_models/export_models.py (used when present in --model-dir),
-and synthetic DAGs of the given node counts written as ONNX with python3-onnx. The synthetic ones
+Models: resnet50 and a 12-layer transformer encoder (d_model 256, sequence 128) exported by
+tests/real_models/export_models.py into --model-dir (once, then reused), and synthetic DAGs of the given node counts written as ONNX with python3-onnx. The synthetic ones
 are named as torch.onnx names scopes, /stage{s}/block{b}/layer{l}/{Op}: 10 ops a layer, 10 layers a
 block, 10 blocks a stage; each op reads its predecessor, and every third one also a value up to 30
 ops back (skip connections crossing layers and blocks). With --flat they have no scopes at all, so
@@ -109,12 +109,10 @@ def main():
     os.makedirs(args.model_dir, exist_ok=True)
 
     models = []
-    resnet = os.path.join(args.model_dir, "resnet50_op13.onnx")
-    if os.path.exists(resnet):
-        models.append(("resnet50", resnet, None))
-    else:
-        print("(resnet50 skipped: export it with tests/real_models/export_models.py into %s)"
-              % args.model_dir)
+    sys.path.insert(0, os.path.join(ROOT, "tests", "real_models"))
+    from export_models import export  # python3-torch and torchvision: exported once, then cached
+    for name in ("resnet50", "transformer12"):
+        models.append((name, export(name, 13, args.model_dir)["model"], None))
     for size in (int(s) for s in args.sizes.split(",") if s):
         path = os.path.join(args.model_dir, "graph_dag_%d%s.onnx" % (size, "_flat" if args.flat else ""))
         if not os.path.exists(path):

@@ -37,14 +37,20 @@ def _seed(name):
     return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
 
 
+# Only for benchmarks (bench/graph_bench.py), not in MODELS: a BERT-base-like depth, a few
+# thousand ONNX nodes.
+BENCH_MODELS = {"transformer12": dict(d_model=256, layers=12, heads=8, seq=128)}
+
+
 class _Encoder(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, d_model=TRANSFORMER_D_MODEL, layers=TRANSFORMER_LAYERS,
+                 heads=TRANSFORMER_HEADS):
         super().__init__()
         layer = torch.nn.TransformerEncoderLayer(
-            d_model=TRANSFORMER_D_MODEL, nhead=TRANSFORMER_HEADS,
-            dim_feedforward=4 * TRANSFORMER_D_MODEL, dropout=0.0, batch_first=True)
-        self.encoder = torch.nn.TransformerEncoder(
-            layer, num_layers=TRANSFORMER_LAYERS, enable_nested_tensor=False)
+            d_model=d_model, nhead=heads, dim_feedforward=4 * d_model, dropout=0.0,
+            batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, num_layers=layers,
+                                                   enable_nested_tensor=False)
 
     def forward(self, x):
         return self.encoder(x)
@@ -57,6 +63,10 @@ def build_model(name):
     if name == "transformer":
         model = _Encoder()
         shape = (1, TRANSFORMER_SEQ, TRANSFORMER_D_MODEL)
+    elif name in BENCH_MODELS:
+        c = BENCH_MODELS[name]
+        model = _Encoder(c["d_model"], c["layers"], c["heads"])
+        shape = (1, c["seq"], c["d_model"])
     elif name in ("resnet18", "resnet50", "mobilenet_v2"):
         import torchvision
         model = getattr(torchvision.models, name)(weights=None)
@@ -145,7 +155,7 @@ def export(model_name, opset, out_dir, verbose=False):
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             torch.onnx.export(model, (x,), tmp, opset_version=opset, input_names=["input"],
                               output_names=["output"], do_constant_folding=True)
-        if model_name == "transformer":
+        if model_name.startswith("transformer"):
             _check_transformer_graph(tmp)
         os.replace(tmp, p["model"])
         written.append(p["model"])

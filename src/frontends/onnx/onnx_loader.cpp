@@ -5,8 +5,12 @@
 #include <layerscope/error.h>
 #include <layerscope/onnx.h>
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,6 +24,7 @@ namespace layerscope {
 namespace {
 
 using onnx_frontend::tensor_from_proto;
+using onnx_frontend::take_tensor_from_proto;
 
 std::string one_line(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
@@ -57,6 +62,15 @@ class GraphBuilder {
   GraphBuilder(std::string model_path, std::map<std::string, int> opsets)
       : model_path_(std::move(model_path)), opsets_(std::move(opsets)) {}
 
+  // Builds the main graph, taking its initializers' raw bytes out of `proto` rather than copying
+  // them (the weights are most of a model's size).
+  Graph build_main(onnx::GraphProto& proto) {
+    for (auto& init : *proto.mutable_initializer())
+      if (init.has_raw_data() && !taken_.count(init.name()))
+        taken_.emplace(init.name(), take_tensor_from_proto(init, initializer_where(init)));
+    return build(proto, {});
+  }
+
   // `outer_names` are the values visible from enclosing graphs (empty for the main graph).
   Graph build(const onnx::GraphProto& proto, const std::set<std::string>& outer_names) {
     Graph graph;
@@ -76,8 +90,13 @@ class GraphBuilder {
       if (index.count(init.name()))
         throw Error(where_graph(graph) + ": initializer '" + init.name() + "' is defined twice");
       Value& v = graph.values[add_value(init.name(), ValueKind::Initializer)];
-      v.data =
-          tensor_from_proto(init, "model '" + model_path_ + "', initializer '" + init.name() + "'");
+      auto taken = outer_names.empty() ? taken_.find(init.name()) : taken_.end();
+      if (taken != taken_.end()) {
+        v.data = std::move(taken->second);
+        taken_.erase(taken);
+      } else {
+        v.data = tensor_from_proto(init, initializer_where(init));
+      }
       v.dtype = v.data.dtype();
       v.shape = StaticShape();
       for (int64_t d : v.data.shape()) v.shape->push_back(Dim{d, ""});
@@ -266,27 +285,41 @@ class GraphBuilder {
     graph.nodes = std::move(sorted);
   }
 
+  std::string initializer_where(const onnx::TensorProto& init) const {
+    return "model '" + model_path_ + "', initializer '" + init.name() + "'";
+  }
+
   std::string model_path_;
   std::map<std::string, int> opsets_;
+  std::map<std::string, Tensor> taken_;  // main-graph initializers already converted
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error("cannot read model '" + path + "': " + std::strerror(errno));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) throw Error("cannot read model '" + path + "': read error");
-  return bytes.str();
+// Parses the file straight from its descriptor: no copy of the whole file is held beside the
+// parsed model.
+void parse_model_file(const std::string& path, onnx::ModelProto& proto) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot read model '" + path + "': " + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || S_ISDIR(info.st_mode)) {
+    const int error = S_ISDIR(info.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    throw Error("cannot read model '" + path + "': " + std::strerror(error));
+  }
+  google::protobuf::io::FileInputStream stream(fd);
+  stream.SetCloseOnDelete(true);
+  const bool parsed = info.st_size > 0 && proto.ParseFromZeroCopyStream(&stream);
+  if (stream.GetErrno() != 0)
+    throw Error("cannot read model '" + path + "': " + std::strerror(stream.GetErrno()));
+  if (!parsed)
+    throw Error("'" + path + "' is not a valid ONNX model: the protobuf does not parse (" +
+                std::to_string(info.st_size) + " bytes; truncated or corrupt file?)");
 }
 
 }  // namespace
 
 Model load_onnx(const std::string& path, const OnnxLoadOptions& options) {
-  const std::string bytes = read_file(path);
   onnx::ModelProto proto;
-  if (bytes.empty() || !proto.ParseFromString(bytes))
-    throw Error("'" + path + "' is not a valid ONNX model: the protobuf does not parse (" +
-                std::to_string(bytes.size()) + " bytes; truncated or corrupt file?)");
+  parse_model_file(path, proto);
   if (!proto.has_graph()) throw Error("'" + path + "' is not a valid ONNX model: it has no graph");
 
   onnx_frontend::inline_external_data(proto, path);
@@ -321,7 +354,7 @@ Model load_onnx(const std::string& path, const OnnxLoadOptions& options) {
   model.producer_name = proto.producer_name();
   model.producer_version = proto.producer_version();
   model.doc_string = proto.doc_string();
-  model.graph = GraphBuilder(path, opsets).build(proto.graph(), {});
+  model.graph = GraphBuilder(path, opsets).build_main(*proto.mutable_graph());
   return model;
 }
 

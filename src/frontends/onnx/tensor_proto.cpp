@@ -37,33 +37,65 @@ int typed_value_count(const onnx::TensorProto& proto, DType dtype) {
 
 }  // namespace
 
-Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& where) {
-  const auto dtype = static_cast<DType>(proto.data_type());
+namespace {
+
+// A tensor's type and size as the proto states them, checked before anything is allocated.
+struct Layout {
+  DType dtype;
+  Shape shape;
+  int64_t count = 1;
+  std::size_t nbytes = 0;
+};
+
+Layout checked_layout(const onnx::TensorProto& proto, const std::string& where) {
+  Layout layout{static_cast<DType>(proto.data_type()), {}};
+  const DType dtype = layout.dtype;
   if (dtype == DType::String) throw Error(where + ": string tensors are not supported");
   if (dtype_size(dtype) == 0)
     throw Error(where + ": unsupported tensor data type " + std::to_string(proto.data_type()));
   if (proto.data_location() == onnx::TensorProto::EXTERNAL)
     throw Error(where + ": external data was not resolved");
   if (proto.has_segment()) throw Error(where + ": segmented tensors are not supported");
-  Shape shape(proto.dims().begin(), proto.dims().end());
-  // Checked before allocating anything: a corrupt file (or an optional or sequence value read as
-  // a tensor) can claim absurd dimensions.
+  layout.shape.assign(proto.dims().begin(), proto.dims().end());
+  // A corrupt file (or an optional or sequence value read as a tensor) can claim absurd
+  // dimensions.
   constexpr int64_t kMaxElements = int64_t{1} << 38;
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw Error(where + ": negative dimension in shape " + shape_string(shape));
-    if (d > 0 && count > kMaxElements / d)
-      throw Error(where + ": shape " + shape_string(shape) + " is implausibly large (corrupt?)");
-    count *= d;
+  for (int64_t d : layout.shape) {
+    if (d < 0) throw Error(where + ": negative dimension in shape " + shape_string(layout.shape));
+    if (d > 0 && layout.count > kMaxElements / d)
+      throw Error(where + ": shape " + shape_string(layout.shape) +
+                  " is implausibly large (corrupt?)");
+    layout.count *= d;
   }
-  const std::size_t nbytes = static_cast<std::size_t>(count) * dtype_size(dtype);
+  layout.nbytes = static_cast<std::size_t>(layout.count) * dtype_size(dtype);
+  if (proto.has_raw_data() && proto.raw_data().size() != layout.nbytes)
+    throw Error(where + ": raw data is " + std::to_string(proto.raw_data().size()) +
+                " bytes; expected " + std::to_string(layout.nbytes) + " for " + dtype_name(dtype) +
+                " " + shape_string(layout.shape));
+  return layout;
+}
+
+}  // namespace
+
+Tensor take_tensor_from_proto(onnx::TensorProto& proto, const std::string& where) {
+  if (!proto.has_raw_data()) return tensor_from_proto(proto, where);
+  Layout layout = checked_layout(proto, where);
+  // The bytes stay where protobuf put them (a heap block, aligned for any scalar type), owned
+  // by the tensor from now on.
+  auto bytes = std::make_shared<std::string>(std::move(*proto.mutable_raw_data()));
+  proto.clear_raw_data();
+  void* data = bytes->data();
+  return Tensor::wrap(layout.dtype, std::move(layout.shape), data, std::move(bytes));
+}
+
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& where) {
+  const Layout layout = checked_layout(proto, where);
+  const DType dtype = layout.dtype;
+  const Shape& shape = layout.shape;
+  const int64_t count = layout.count;
   if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != nbytes)
-      throw Error(where + ": raw data is " + std::to_string(proto.raw_data().size()) +
-                  " bytes; expected " + std::to_string(nbytes) + " for " + dtype_name(dtype) + " " +
-                  shape_string(shape));
     Tensor tensor = Tensor::zeros(dtype, shape);
-    std::memcpy(tensor.raw(), proto.raw_data().data(), nbytes);
+    std::memcpy(tensor.raw(), proto.raw_data().data(), layout.nbytes);
     return tensor;
   }
   const bool complex = dtype == DType::Complex64 || dtype == DType::Complex128;

@@ -293,6 +293,22 @@ TEST(TsneNeighbours, VantagePointTreeMatchesBruteForce) {
   }
 }
 
+TEST(TsneNeighbours, MatrixProductScanMatchesBruteForce) {
+  // More rows than one block of 4096 candidates, with duplicates to tie distances.
+  Clusters c = gaussian_clusters(10, 460, 20, 3, 14);
+  std::copy(c.x.begin(), c.x.begin() + 20 * c.columns, c.x.end() - 20 * c.columns);
+  analysis::ThreadPool pool(2), three(3);
+  const auto brute = analysis::nearest_neighbours(c.x.data(), c.rows, c.columns, 30, pool, 1,
+                                                  analysis::NeighbourSearch::BruteForce);
+  const auto scan = analysis::nearest_neighbours(c.x.data(), c.rows, c.columns, 30, pool, 1,
+                                                 analysis::NeighbourSearch::MatrixProducts);
+  const auto scan_on_three = analysis::nearest_neighbours(
+      c.x.data(), c.rows, c.columns, 30, three, 1, analysis::NeighbourSearch::MatrixProducts);
+  EXPECT_EQ(brute.index, scan.index);
+  EXPECT_EQ(brute.squared_distance, scan.squared_distance);
+  EXPECT_EQ(scan.index, scan_on_three.index);
+}
+
 TEST(TsneAffinities, EachRowHasTheTargetPerplexityAndPIsSymmetric) {
   const Clusters c = gaussian_clusters(3, 100, 6, 4, 13);
   analysis::ThreadPool pool(2);

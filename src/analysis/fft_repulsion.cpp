@@ -30,7 +30,8 @@ struct FftwFree {
 using RealArray = std::unique_ptr<float[], FftwFree<float>>;
 using ComplexArray = std::unique_ptr<fftwf_complex[], FftwFree<fftwf_complex>>;
 
-constexpr int kReal = 5;  // kernel K, kernel K^2, charges 1, x - c, y - c
+constexpr int kReal = 5;     // kernel K, kernel K^2, charges 1, x - c, y - c
+constexpr int kSpectra = 6;  // their transforms, and K's product with the charge 1
 
 }  // namespace
 
@@ -47,16 +48,16 @@ struct FftRepulsion::Plans {
 struct FftRepulsion::Buffers {
   std::size_t real_capacity = 0, complex_capacity = 0;
   RealArray real[kReal];
-  ComplexArray spectrum[kReal];
+  ComplexArray spectrum[kSpectra];
 
   void reserve(int size) {
     const std::size_t real_count = static_cast<std::size_t>(size) * size;
     const std::size_t complex_count = static_cast<std::size_t>(size) * (size / 2 + 1);
     if (real_count <= real_capacity && complex_count <= complex_capacity) return;
-    for (int t = 0; t < kReal; ++t) {
-      real[t].reset(fftwf_alloc_real(real_count));
+    for (int t = 0; t < kSpectra; ++t) {
+      if (t < kReal) real[t].reset(fftwf_alloc_real(real_count));
       spectrum[t].reset(fftwf_alloc_complex(complex_count));
-      if (!real[t] || !spectrum[t])
+      if ((t < kReal && !real[t]) || !spectrum[t])
         throw Error("t-SNE FFT repulsion: out of memory for a " + std::to_string(size) + " x " +
                     std::to_string(size) + " grid");
     }
@@ -171,33 +172,36 @@ void FftRepulsion::sample_kernels(double node_spacing, ThreadPool& pool) {
   });
 }
 
-void FftRepulsion::convolve(ThreadPool& pool) {
+void FftRepulsion::convolve(bool new_kernels, ThreadPool& pool) {
   const Plans& plans = plans_for(size_);
   Buffers& buffers = *buffers_;
-  // Whole transforms side by side: each runs the same plan on its own arrays.
-  pool.parallel_for(kReal, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t)
+  // Whole transforms side by side: each runs the same plan on its own arrays. Arrays 0 and 1
+  // hold the kernels, 2 to 4 the charges.
+  const int first = new_kernels ? 0 : 2;
+  pool.parallel_for(kReal - first, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = first + begin; t < first + end; ++t)
       fftwf_execute_dft_r2c(plans.forward, buffers.real[t].get(), buffers.spectrum[t].get());
   });
   const int64_t rows = size_, columns = size_ / 2 + 1;
   using Complex = std::complex<float>;
   // fftwf_complex is float[2], laid out as std::complex<float> (FFTW's documented guarantee).
   auto spectrum = [&](int t) { return reinterpret_cast<Complex*>(buffers.spectrum[t].get()); };
-  Complex *kernel = spectrum(0), *kernel_squared = spectrum(1), *ones = spectrum(2),
-          *xs = spectrum(3), *ys = spectrum(4);
+  const Complex *kernel = spectrum(0), *kernel_squared = spectrum(1);
+  Complex *ones = spectrum(2), *xs = spectrum(3), *ys = spectrum(4), *sums = spectrum(5);
   pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
     for (int64_t e = begin * columns; e < end * columns; ++e) {
-      kernel[e] *= ones[e];
+      sums[e] = kernel[e] * ones[e];
       ones[e] *= kernel_squared[e];
       xs[e] *= kernel_squared[e];
       ys[e] *= kernel_squared[e];
     }
   });
-  static constexpr int kProducts[] = {0, 2, 3, 4};
+  // Inverses into the charge arrays and array 0 (the kernel itself is no longer needed).
+  static constexpr int kFrom[] = {5, 2, 3, 4}, kTo[] = {0, 2, 3, 4};
   pool.parallel_for(4, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t)
-      fftwf_execute_dft_c2r(plans.inverse, buffers.spectrum[kProducts[t]].get(),
-                            buffers.real[kProducts[t]].get());
+      fftwf_execute_dft_c2r(plans.inverse, buffers.spectrum[kFrom[t]].get(),
+                            buffers.real[kTo[t]].get());
   });
 }
 
@@ -247,19 +251,38 @@ double FftRepulsion::estimate(const double* y, int64_t n, double* force, ThreadP
     throw Error("t-SNE FFT repulsion: the embedding has a NaN or Inf coordinate");
   // All points at one place still need boxes of some width.
   if (!(side > 0)) side = 1e-6;
-  const double wanted = std::ceil(side / grid_.max_box_width);
-  boxes_ = fft_friendly_count(static_cast<int>(std::clamp<double>(
-      wanted, static_cast<double>(grid_.min_boxes), static_cast<double>(grid_.max_boxes))));
+  // Boxes of exactly the widest width once the embedding needs more than the minimum count of
+  // them: the grid then overhangs the points a little, but the node spacing stays the same from
+  // one iteration to the next, and so do the kernels' transforms, which are kept.
+  double box_width = side / grid_.min_boxes;
+  boxes_ = grid_.min_boxes;
+  if (box_width > grid_.max_box_width) {
+    box_width = grid_.max_box_width;
+    boxes_ = static_cast<int>(std::ceil(side / box_width));
+    if (boxes_ > grid_.max_boxes) {
+      boxes_ = grid_.max_boxes;
+      box_width = side / boxes_;
+    }
+    boxes_ = fft_friendly_count(boxes_);
+  }
   nodes_ = boxes_ * grid_.nodes_per_box;
   size_ = 2 * nodes_;
   buffers_->reserve(size_);
+  const double centre_x = (lower_x + upper_x) / 2, centre_y = (lower_y + upper_y) / 2;
+  const double grid_side = boxes_ * box_width;
+  lower_x = centre_x - grid_side / 2;
+  lower_y = centre_y - grid_side / 2;
 
-  const double box_width = side / boxes_;
-  const double centre_x = lower_x + side / 2, centre_y = lower_y + side / 2;
+  const double node_spacing = box_width / grid_.nodes_per_box;
+  const bool same_kernels = size_ == kernel_size_ && node_spacing == kernel_spacing_;
   interpolation_weights(y, n, lower_x, lower_y, box_width, pool);
   spread_charges(y, n, centre_x, centre_y, pool);
-  sample_kernels(box_width / grid_.nodes_per_box, pool);
-  convolve(pool);
+  if (!same_kernels) {
+    sample_kernels(node_spacing, pool);
+    kernel_size_ = size_;
+    kernel_spacing_ = node_spacing;
+  }
+  convolve(!same_kernels, pool);
   return interpolate(y, n, centre_x, centre_y, force, pool);
 }
 

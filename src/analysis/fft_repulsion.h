@@ -3,8 +3,9 @@
 // Hoskins, Steinerberger and Kluger 2019, "Fast interpolation-based t-SNE for improved
 // visualization of single-cell RNA-seq data", Nature Methods; arXiv 1712.09005).
 //
-// The square around the embedding is cut into boxes x boxes boxes, each holding p x p equispaced
-// Lagrange interpolation nodes, so the nodes form one equispaced grid of N = boxes * p per side.
+// A square grid of boxes x boxes boxes, centred on the embedding, covers it: boxes of at most one
+// unit, at least 50 of them per side. Each box holds p x p equispaced Lagrange interpolation
+// nodes, so the nodes form one equispaced grid of N = boxes * p per side.
 // Each point's charges are spread onto the 3 x 3 nodes of its box with its interpolation weights;
 // the sums over nodes of kernel(node, node') * charge(node') are one 2-D convolution with the
 // kernel sampled at the node spacing, done by FFT on a zero-padded 2N x 2N grid (circulant
@@ -13,7 +14,8 @@
 //   Z_i     = sum_j K(y_i, y_j) - 1                       (kernel K, charge 1)
 //   force_i = (y_i - c) sum_j K^2 - sum_j K^2 (y_j - c)   (kernel K^2, charges 1, x - c, y - c)
 // where c, the grid's centre, keeps the charges small. Cost: O(n) for spreading and
-// interpolating plus five forward and four inverse FFTs of (2N)^2 points, whatever n is.
+// interpolating plus three forward and four inverse FFTs of (2N)^2 points, whatever n is, and
+// two more forward ones when the grid changes (the kernels' transforms are kept otherwise).
 //
 // FFTs are fftw3f's, planned with FFTW_ESTIMATE (no timing, so the same plan every run) once per
 // grid size; the pool runs whole transforms side by side, so every number is computed the same
@@ -55,7 +57,7 @@ class FftRepulsion : public RepulsionEstimator {
   void spread_charges(const double* y, int64_t n, double centre_x, double centre_y,
                       ThreadPool& pool);
   void sample_kernels(double node_spacing, ThreadPool& pool);
-  void convolve(ThreadPool& pool);
+  void convolve(bool new_kernels, ThreadPool& pool);
   double interpolate(const double* y, int64_t n, double centre_x, double centre_y, double* force,
                      ThreadPool& pool);
   const Plans& plans_for(int size);
@@ -66,6 +68,8 @@ class FftRepulsion : public RepulsionEstimator {
   int size_ = 0;   // per side of the padded FFT grid: 2 * nodes
   std::map<int, std::unique_ptr<Plans>> plans_;
   std::unique_ptr<Buffers> buffers_;
+  int kernel_size_ = 0;  // the grid size and node spacing the kernels' transforms are for
+  double kernel_spacing_ = 0;
   std::vector<int32_t> first_node_;  // per point: its box's first node in x, then in y
   std::vector<double> weight_;       // per point: p weights in x, then p in y
   std::vector<double> per_point_z_;

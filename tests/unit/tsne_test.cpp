@@ -435,6 +435,24 @@ TEST(TsneFftRepulsion, IsCloseOnAWideEmbeddingAndConvergesAsBoxesShrink) {
   EXPECT_LT(e3.force, 1e-3);
 }
 
+TEST(TsneFftRepulsion, KeptKernelTransformsGiveWhatFreshOnesGive) {
+  analysis::Random random(34);
+  const int64_t n = 500;
+  std::vector<double> y(n * 2), moved(n * 2);
+  for (auto& v : y) v = random.normal() * 10;
+  for (int64_t c = 0; c < n * 2; ++c) moved[c] = y[c] * 1.001 + 0.01;
+  analysis::ThreadPool pool(2);
+  std::vector<double> force(n * 2), kept_force(n * 2), fresh_force(n * 2);
+  analysis::FftRepulsion reused, fresh;
+  reused.estimate(y.data(), n, force.data(), pool);
+  const int boxes = reused.boxes();
+  const double kept_z = reused.estimate(moved.data(), n, kept_force.data(), pool);
+  ASSERT_EQ(reused.boxes(), boxes);  // the same grid, so the kernels' transforms were kept
+  EXPECT_EQ(fresh.estimate(moved.data(), n, fresh_force.data(), pool), kept_z);
+  EXPECT_EQ(fresh_force, kept_force);
+  EXPECT_NE(force, kept_force);
+}
+
 TEST(TsneFftRepulsion, GridSizesHaveOnlyTheFactorsTwoThreeAndFive) {
   EXPECT_EQ(analysis::fft_friendly_count(50), 50);
   EXPECT_EQ(analysis::fft_friendly_count(51), 54);

@@ -286,7 +286,8 @@ Command add_embed_command(CLI::App& app) {
   sub->add_option("--threads", options->threads, "Threads (default: all cores)")
       ->check(kNonNegative);
   sub->add_option("--repulsion", options->repulsion,
-                  "t-SNE repulsion: auto (fft in 2-D from 5000 rows on), barnes_hut or fft")
+                  "t-SNE repulsion: auto (fft in 2-D from " + std::to_string(kFftRepulsionMinRows) +
+                      " rows on), barnes_hut or fft")
       ->check(CLI::IsMember({"auto", "barnes_hut", "fft"}));
   sub->add_flag("--whiten", options->whiten, "PCA: scale each component to unit variance");
   sub->add_option("--title", options->title, "Plot title (default: method and file)");

@@ -13,6 +13,7 @@ packages=(
   libtorch-dev libopenblas0-serial
   libonnx-dev libprotobuf-dev protobuf-compiler libpng-dev libjpeg62-turbo-dev
   libcli11-dev nlohmann-json3-dev libgraphviz-dev graphviz libonnx-testdata
+  libfftw3-dev  # FFTW (fftw3f) for the FFT-accelerated t-SNE repulsion
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil
   hyperfine time chromium

@@ -48,12 +48,17 @@ struct PcaResult {
 PcaResult pca(const float* data, int64_t rows, int64_t columns, const PcaOptions& options = {});
 
 enum class TsneInit { Pca, Random };
-// How the repulsive forces are estimated each iteration. FFT interpolation (FIt-SNE) for large
-// inputs will join these.
+// How the repulsive forces are estimated each iteration.
 enum class TsneRepulsion {
+  Auto,       // Fft in 2-D from kFftRepulsionMinRows rows on, BarnesHut otherwise
   BarnesHut,  // quadtree (2-D) / octree (3-D), accuracy set by `theta`
+  Fft,        // FFT-accelerated interpolation (FIt-SNE, Linderman et al. 2019): 2-D only
   Exact,      // every pair: O(n^2), for small inputs and checks
 };
+// Where Auto switches from Barnes-Hut to FFT interpolation. The FFT grid costs about the same
+// for few points as for many: 750 iterations on one thread took 6.1 s (tree) against 7.4 s (FFT)
+// at 5,000 rows of a 50-D mixture, 14.7 s against 10.4 s at 10,000 (CPU time).
+constexpr int64_t kFftRepulsionMinRows = 8000;
 // When the input has too few rows for the perplexity (k = 3 * perplexity neighbours needed).
 enum class PerplexityPolicy {
   Lower,  // lower it to (rows - 1) / 3 and add a warning saying so
@@ -64,8 +69,8 @@ struct TsneOptions {
   int dimensions = 2;  // 2 or 3
   double perplexity = 30;
   PerplexityPolicy too_few_rows = PerplexityPolicy::Lower;
-  TsneRepulsion repulsion = TsneRepulsion::BarnesHut;
-  double theta = 0.5;
+  TsneRepulsion repulsion = TsneRepulsion::Auto;
+  double theta = 0.5;    // Barnes-Hut only
   int iterations = 750;  // in all, including the early exaggeration phase
   int exaggeration_iterations = 250;
   double early_exaggeration = 12;
@@ -95,6 +100,7 @@ struct TsneResult {
   int neighbours = 0;     // k nearest neighbours per point
   int iterations = 0;     // done
   double learning_rate = 0;
+  TsneRepulsion repulsion = TsneRepulsion::BarnesHut;  // the method used (never Auto)
   std::vector<std::string> warnings;
 };
 

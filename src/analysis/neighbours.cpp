@@ -1,5 +1,6 @@
 #include "analysis/neighbours.h"
 
+#include "analysis/lapack.h"
 #include "analysis/random.h"
 
 #include <algorithm>
@@ -141,6 +142,75 @@ class VantagePointTree {
   int32_t root_ = -1;
 };
 
+// Candidates kept per row beyond k by the product scan: its float distances are off by about
+// 1e-7 (|a|^2 + |b|^2), so only a near-tie at rank k could swap a true neighbour out of them.
+constexpr int kProductMargin = 16;
+// From this many columns on the product scan beats the tree (70,000 x 50: 5 s against 110 s of
+// CPU time); below, data of low intrinsic dimension lets the tree prune most of the rows.
+constexpr int64_t kManyColumns = 16;
+
+// Brute force with the distances of each block of rows to each block of columns from one sgemm.
+// Blocks have fixed sizes, so the products, and the lists, are the same for any thread count;
+// sgemm runs on the calling thread (serial OpenBLAS is not reentrant), the selection on all.
+void product_scan(const float* data, int64_t rows, int64_t columns, int k, ThreadPool& pool,
+                  NeighbourLists& out) {
+  constexpr int64_t kQueryBlock = 512, kCandidateBlock = 4096;
+  const auto& blas = lapack::functions();
+  std::vector<float> norms(rows);
+  pool.parallel_for(rows, 1024, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      double sum = 0;
+      for (int64_t c = 0; c < columns; ++c)
+        sum += double(data[i * columns + c]) * data[i * columns + c];
+      norms[i] = static_cast<float>(sum);
+    }
+  });
+  const int kept = static_cast<int>(std::min<int64_t>(k + kProductMargin, rows - 1));
+  std::vector<float> products(kQueryBlock * kCandidateBlock);
+  std::vector<BestK> best;
+  for (int64_t q0 = 0; q0 < rows; q0 += kQueryBlock) {
+    const int64_t queries = std::min(kQueryBlock, rows - q0);
+    best.assign(queries, BestK(kept));
+    for (int64_t c0 = 0; c0 < rows; c0 += kCandidateBlock) {
+      const int64_t candidates = std::min(kCandidateBlock, rows - c0);
+      // Column-major: products (candidates x queries) = X_c^T X_q, X row-major (columns x n).
+      const int m = static_cast<int>(candidates), n = static_cast<int>(queries),
+                depth = static_cast<int>(columns);
+      const float one = 1, zero = 0;
+      blas.sgemm("T", "N", &m, &n, &depth, &one, data + c0 * columns, &depth, data + q0 * columns,
+                 &depth, &zero, products.data(), &m, 1, 1);
+      pool.parallel_for(queries, 16, [&](int64_t begin, int64_t end) {
+        for (int64_t q = begin; q < end; ++q) {
+          const float* dot = &products[q * candidates];
+          const float own = norms[q0 + q];
+          BestK& b = best[q];
+          float worst = b.worst();
+          for (int64_t j = 0; j < candidates; ++j) {
+            const float d2 = own + norms[c0 + j] - 2 * dot[j];
+            if (d2 > worst || c0 + j == q0 + q) continue;
+            b.offer(d2, static_cast<int32_t>(c0 + j));
+            worst = b.worst();
+          }
+        }
+      });
+    }
+    pool.parallel_for(queries, 16, [&](int64_t begin, int64_t end) {
+      std::vector<int32_t> index(kept);
+      std::vector<float> approximate(kept);
+      for (int64_t q = begin; q < end; ++q) {
+        const int64_t row = q0 + q;
+        best[q].write_sorted(index.data(), approximate.data());
+        BestK exact_best(k);
+        for (int32_t j : index)
+          exact_best.offer(squared_distance(data + row * columns,
+                                            data + static_cast<int64_t>(j) * columns, columns),
+                           j);
+        exact_best.write_sorted(&out.index[row * k], &out.squared_distance[row * k]);
+      }
+    });
+  }
+}
+
 }  // namespace
 
 NeighbourLists nearest_neighbours(const float* data, int64_t rows, int64_t columns, int k,
@@ -151,7 +221,14 @@ NeighbourLists nearest_neighbours(const float* data, int64_t rows, int64_t colum
   out.index.assign(static_cast<std::size_t>(rows * k), 0);
   out.squared_distance.assign(static_cast<std::size_t>(rows * k), 0.0f);
   if (search == NeighbourSearch::Auto)
-    search = rows <= 4096 ? NeighbourSearch::BruteForce : NeighbourSearch::VantagePointTree;
+    search = rows <= 4096              ? NeighbourSearch::BruteForce
+             : columns >= kManyColumns ? NeighbourSearch::MatrixProducts
+                                       : NeighbourSearch::VantagePointTree;
+
+  if (search == NeighbourSearch::MatrixProducts) {
+    product_scan(data, rows, columns, k, pool, out);
+    return out;
+  }
 
   if (search == NeighbourSearch::BruteForce) {
     pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {

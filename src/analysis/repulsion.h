@@ -1,6 +1,6 @@
 #pragma once
 // The repulsive half of the t-SNE gradient, behind one interface so estimators can be swapped:
-// Barnes-Hut trees now, FFT-accelerated interpolation (FIt-SNE) for large inputs later.
+// Barnes-Hut trees, the exact sums, and FFT-accelerated interpolation (fft_repulsion.h).
 //
 // For embedding points y (n x D row-major) an estimator fills, per point i,
 //   force_i = sum_j q_ij^2 (y_i - y_j)   and returns   Z = sum_i sum_{j != i} q_ij,

@@ -1,6 +1,7 @@
-// t-SNE (van der Maaten and Hinton 2008) with the Barnes-Hut approximation (van der Maaten 2014):
-// perplexity-calibrated affinities over 3 * perplexity exact nearest neighbours, a tree estimate
-// of the repulsive forces, and gradient descent with momentum and per-coordinate gains as in the
+// t-SNE (van der Maaten and Hinton 2008) with the Barnes-Hut approximation (van der Maaten 2014)
+// or, for large 2-D inputs, FFT-accelerated interpolation (Linderman et al. 2019):
+// perplexity-calibrated affinities over 3 * perplexity exact nearest neighbours, an estimate of
+// the repulsive forces, and gradient descent with momentum and per-coordinate gains as in the
 // reference bhtsne. Defaults follow current practice (Kobak and Berens 2019; Belkina et al.
 // 2019): PCA initialization scaled to standard deviation 1e-4, learning rate
 // max(200, n / early exaggeration), exaggeration 12 for 250 of 750 iterations.
@@ -9,6 +10,7 @@
 // scikit-learn keeps it and divides its learning rate by 4 instead):
 //   dC/dy_i = exaggeration * sum_j p_ij q_ij (y_i - y_j) - sum_j q_ij^2 (y_i - y_j) / Z.
 #include "analysis/affinities.h"
+#include "analysis/fft_repulsion.h"
 #include "analysis/input_check.h"
 #include "analysis/neighbours.h"
 #include "analysis/random.h"
@@ -50,6 +52,21 @@ void check_options(const TsneOptions& o) {
     bad("early exaggeration " + number(o.early_exaggeration) + ": expected > 0");
   if (!(o.learning_rate >= 0)) bad("learning rate " + number(o.learning_rate) + ": expected >= 0");
   if (o.threads < 0) bad("threads " + std::to_string(o.threads) + ": expected >= 0");
+  if (o.repulsion == TsneRepulsion::Fft && o.dimensions != 2)
+    bad("repulsion fft works in 2 dimensions, not " + std::to_string(o.dimensions) +
+        ": use barnes_hut (or auto) for 3");
+}
+
+TsneRepulsion repulsion_for(const TsneOptions& o, int64_t rows) {
+  if (o.repulsion != TsneRepulsion::Auto) return o.repulsion;
+  return o.dimensions == 2 && rows >= kFftRepulsionMinRows ? TsneRepulsion::Fft
+                                                           : TsneRepulsion::BarnesHut;
+}
+
+std::unique_ptr<RepulsionEstimator> make_estimator(int dimensions, TsneRepulsion method,
+                                                   double theta) {
+  if (method == TsneRepulsion::Fft) return std::make_unique<FftRepulsion>();
+  return make_repulsion(dimensions, method == TsneRepulsion::Exact ? -1.0 : theta);
 }
 
 int sign(double v) { return (v > 0) - (v < 0); }
@@ -93,15 +110,14 @@ template <int D>
 class Optimizer {
  public:
   Optimizer(const SparseAffinities& p, std::vector<double> y, ThreadPool& pool,
-            const TsneOptions& options, double learning_rate)
+            const TsneOptions& options, double learning_rate, TsneRepulsion method)
       : p_(p),
         n_(p.rows),
         y_(std::move(y)),
         pool_(pool),
         options_(options),
         learning_rate_(learning_rate),
-        repulsion_(
-            make_repulsion(D, options.repulsion == TsneRepulsion::Exact ? -1.0 : options.theta)),
+        repulsion_(make_estimator(D, method, options.theta)),
         negative_(y_.size()),
         gradient_(y_.size()),
         update_(y_.size(), 0.0),
@@ -216,7 +232,7 @@ class Optimizer {
 template <int D>
 void optimize(const SparseAffinities& p, std::vector<double> y, ThreadPool& pool,
               const TsneOptions& options, TsneResult& result) {
-  Optimizer<D> optimizer(p, std::move(y), pool, options, result.learning_rate);
+  Optimizer<D> optimizer(p, std::move(y), pool, options, result.learning_rate, result.repulsion);
   int done = 0;
   for (int it = 0; it < options.iterations; ++it) {
     const bool measure = options.kl_every > 0 && it > 0 && it % options.kl_every == 0;
@@ -266,6 +282,7 @@ TsneResult tsne(const float* data, int64_t rows, int64_t columns, const TsneOpti
       options.learning_rate > 0
           ? options.learning_rate
           : std::max(200.0, static_cast<double>(rows) / options.early_exaggeration);
+  result.repulsion = repulsion_for(options, rows);
 
   ThreadPool pool(options.threads);
   const NeighbourLists neighbours =

@@ -47,6 +47,7 @@ struct EmbedOptions {
   double perplexity = 30;
   int iterations = 750;
   int threads = 0;
+  std::string repulsion = "auto";
   bool whiten = false;
   std::string title;
   std::string out;
@@ -314,6 +315,9 @@ int run_embed(const EmbedOptions& options) {
     t_options.iterations = options.iterations;
     t_options.seed = options.seed;
     t_options.threads = options.threads;
+    t_options.repulsion = options.repulsion == "fft"          ? TsneRepulsion::Fft
+                          : options.repulsion == "barnes_hut" ? TsneRepulsion::BarnesHut
+                                                              : TsneRepulsion::Auto;
     TsneResult t;
     {
       // The bar's line ends (with the scope) before the summary prints.
@@ -419,6 +423,10 @@ Command add_embed_command(CLI::App& app) {
       ->check(CLI::Range(0, 1000000));
   sub->add_option("--threads", options->threads, "Threads (default: all cores)")
       ->check(kNonNegative);
+  sub->add_option("--repulsion", options->repulsion,
+                  "t-SNE repulsion: auto (fft in 2-D from " + std::to_string(kFftRepulsionMinRows) +
+                      " rows on), barnes_hut or fft")
+      ->check(CLI::IsMember({"auto", "barnes_hut", "fft"}));
   sub->add_flag("--whiten", options->whiten, "PCA: scale each component to unit variance");
   sub->add_option("--title", options->title, "Plot title (default: method and file)");
   sub->add_option("-o,--out", options->out,

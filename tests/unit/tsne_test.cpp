@@ -2,6 +2,7 @@
 #include <layerscope/error.h>
 
 #include "analysis/affinities.h"
+#include "analysis/fft_repulsion.h"
 #include "analysis/neighbours.h"
 #include "analysis/random.h"
 #include "analysis/repulsion.h"
@@ -292,6 +293,22 @@ TEST(TsneNeighbours, VantagePointTreeMatchesBruteForce) {
   }
 }
 
+TEST(TsneNeighbours, MatrixProductScanMatchesBruteForce) {
+  // More rows than one block of 4096 candidates, with duplicates to tie distances.
+  Clusters c = gaussian_clusters(10, 460, 20, 3, 14);
+  std::copy(c.x.begin(), c.x.begin() + 20 * c.columns, c.x.end() - 20 * c.columns);
+  analysis::ThreadPool pool(2), three(3);
+  const auto brute = analysis::nearest_neighbours(c.x.data(), c.rows, c.columns, 30, pool, 1,
+                                                  analysis::NeighbourSearch::BruteForce);
+  const auto scan = analysis::nearest_neighbours(c.x.data(), c.rows, c.columns, 30, pool, 1,
+                                                 analysis::NeighbourSearch::MatrixProducts);
+  const auto scan_on_three = analysis::nearest_neighbours(
+      c.x.data(), c.rows, c.columns, 30, three, 1, analysis::NeighbourSearch::MatrixProducts);
+  EXPECT_EQ(brute.index, scan.index);
+  EXPECT_EQ(brute.squared_distance, scan.squared_distance);
+  EXPECT_EQ(scan.index, scan_on_three.index);
+}
+
 TEST(TsneAffinities, EachRowHasTheTargetPerplexityAndPIsSymmetric) {
   const Clusters c = gaussian_clusters(3, 100, 6, 4, 13);
   analysis::ThreadPool pool(2);
@@ -357,6 +374,150 @@ TEST(TsneRepulsion, BarnesHutQuadtreeMatchesExactAtThetaZeroAndIsCloseAtHalf) {
 
 TEST(TsneRepulsion, BarnesHutOctreeMatchesExactAtThetaZeroAndIsCloseAtHalf) {
   expect_barnes_hut_close_to_exact<3>();
+}
+
+// Relative errors of an estimator's Z and forces (as a whole: |F - F_exact| / |F_exact|) against
+// the exact sums, on n points drawn at `spread` around 0 with a few coincident ones.
+struct RepulsionErrors {
+  double z = 0, force = 0;
+};
+
+RepulsionErrors fft_repulsion_errors(int64_t n, double spread, uint64_t seed,
+                                     analysis::FftRepulsion& fft) {
+  analysis::Random random(seed);
+  std::vector<double> y(n * 2);
+  for (auto& v : y) v = random.normal() * spread;
+  for (int64_t i = 0; i < 10; ++i)
+    for (int a = 0; a < 2; ++a) y[(n - 1 - i) * 2 + a] = y[a];
+  analysis::ThreadPool pool(2);
+  std::vector<double> exact_force(n * 2), fft_force(n * 2);
+  const double exact_z =
+      analysis::ExactRepulsion<2>().estimate(y.data(), n, exact_force.data(), pool);
+  const double fft_z = fft.estimate(y.data(), n, fft_force.data(), pool);
+  double norm = 0, error = 0;
+  for (int64_t c = 0; c < n * 2; ++c) {
+    norm += exact_force[c] * exact_force[c];
+    error += (fft_force[c] - exact_force[c]) * (fft_force[c] - exact_force[c]);
+  }
+  return {std::fabs(fft_z - exact_z) / exact_z, std::sqrt(error / norm)};
+}
+
+TEST(TsneFftRepulsion, MatchesTheExactSumsOnACompactEmbedding) {
+  // Spread 3: the 50-box minimum makes boxes about a third of a unit wide.
+  analysis::FftRepulsion fft;
+  const RepulsionErrors e = fft_repulsion_errors(400, 3, 31, fft);
+  EXPECT_EQ(fft.boxes(), 50);
+  EXPECT_LT(e.z, 1e-4);
+  EXPECT_LT(e.force, 1e-3);
+}
+
+TEST(TsneFftRepulsion, IsCloseOnAWideEmbeddingAndConvergesAsBoxesShrink) {
+  // Spread 10, like a converged embedding of thousands of points: the paper's boxes of one unit
+  // with 3 nodes interpolate the steep K^2 of the nearest pairs to a few percent, like Barnes-Hut
+  // at theta 0.5 does far ones. Quadratic interpolation's error falls as the box width cubed.
+  analysis::FftRepulsion paper;
+  const RepulsionErrors e1 = fft_repulsion_errors(600, 10, 32, paper);
+  EXPECT_GE(paper.boxes(), 60);
+  EXPECT_LT(e1.z, 5e-3);
+  EXPECT_LT(e1.force, 0.05);
+  analysis::FftGridOptions half;
+  half.max_box_width = 0.5;
+  analysis::FftRepulsion finer(half);
+  const RepulsionErrors e2 = fft_repulsion_errors(600, 10, 32, finer);
+  EXPECT_LT(e2.z, e1.z / 5);
+  EXPECT_LT(e2.force, e1.force / 5);
+  analysis::FftGridOptions fine;
+  fine.nodes_per_box = 6;
+  fine.max_box_width = 0.5;
+  analysis::FftRepulsion finest(fine);
+  const RepulsionErrors e3 = fft_repulsion_errors(600, 10, 32, finest);
+  EXPECT_LT(e3.z, 1e-6);
+  EXPECT_LT(e3.force, 1e-3);
+}
+
+TEST(TsneFftRepulsion, KeptKernelTransformsGiveWhatFreshOnesGive) {
+  analysis::Random random(34);
+  const int64_t n = 500;
+  std::vector<double> y(n * 2), moved(n * 2);
+  for (auto& v : y) v = random.normal() * 10;
+  for (int64_t c = 0; c < n * 2; ++c) moved[c] = y[c] * 1.001 + 0.01;
+  analysis::ThreadPool pool(2);
+  std::vector<double> force(n * 2), kept_force(n * 2), fresh_force(n * 2);
+  analysis::FftRepulsion reused, fresh;
+  reused.estimate(y.data(), n, force.data(), pool);
+  const int boxes = reused.boxes();
+  const double kept_z = reused.estimate(moved.data(), n, kept_force.data(), pool);
+  ASSERT_EQ(reused.boxes(), boxes);  // the same grid, so the kernels' transforms were kept
+  EXPECT_EQ(fresh.estimate(moved.data(), n, fresh_force.data(), pool), kept_z);
+  EXPECT_EQ(fresh_force, kept_force);
+  EXPECT_NE(force, kept_force);
+}
+
+TEST(TsneFftRepulsion, GridSizesHaveOnlyTheFactorsTwoThreeAndFive) {
+  EXPECT_EQ(analysis::fft_friendly_count(50), 50);
+  EXPECT_EQ(analysis::fft_friendly_count(51), 54);
+  EXPECT_EQ(analysis::fft_friendly_count(97), 100);
+  EXPECT_EQ(analysis::fft_friendly_count(121), 125);
+  EXPECT_EQ(analysis::fft_friendly_count(401), 405);
+}
+
+TEST(TsneFft, SeparatesWellSeparatedClusters) {
+  const Clusters c = gaussian_clusters(10, 30, 10, 10, 1);
+  TsneOptions options;
+  options.seed = 3;
+  options.repulsion = TsneRepulsion::Fft;
+  const TsneResult t = tsne(c.x.data(), c.rows, c.columns, options);
+  EXPECT_EQ(t.repulsion, TsneRepulsion::Fft);
+  for (float v : t.embedding) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_GT(knn_label_agreement(t.embedding, 2, c.label, 10), 0.99);
+  EXPECT_GT(separation_ratio(t.embedding, 2, c.label), 2);
+  options.repulsion = TsneRepulsion::Exact;
+  const TsneResult exact = tsne(c.x.data(), c.rows, c.columns, options);
+  EXPECT_NEAR(t.kl_divergence, exact.kl_divergence, 0.015);
+}
+
+TEST(TsneFft, SameSeedSameResultForAnyThreadCount) {
+  const Clusters c = gaussian_clusters(4, 75, 8, 6, 5);
+  TsneOptions options;
+  options.seed = 9;
+  options.repulsion = TsneRepulsion::Fft;
+  options.iterations = 200;
+  options.exaggeration_iterations = 100;
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2, 3}) {
+    options.threads = threads;
+    results.push_back(tsne(c.x.data(), c.rows, c.columns, options).embedding);
+  }
+  EXPECT_EQ(results[0], results[1]);
+  EXPECT_EQ(results[0], results[2]);
+}
+
+TEST(TsneFft, AutoPicksFftForLargeTwoDimensionalInputsOnly) {
+  const Clusters large = gaussian_clusters(5, kFftRepulsionMinRows / 5, 4, 6, 7);
+  const Clusters small = gaussian_clusters(5, kFftRepulsionMinRows / 5 - 1, 4, 6, 7);
+  TsneOptions options;
+  options.iterations = 0;
+  EXPECT_EQ(tsne(large.x.data(), large.rows, large.columns, options).repulsion, TsneRepulsion::Fft);
+  EXPECT_EQ(tsne(small.x.data(), small.rows, small.columns, options).repulsion,
+            TsneRepulsion::BarnesHut);
+  options.dimensions = 3;
+  EXPECT_EQ(tsne(large.x.data(), large.rows, large.columns, options).repulsion,
+            TsneRepulsion::BarnesHut);
+}
+
+TEST(TsneFft, ThreeDimensionsAreAClearError) {
+  const Clusters c = gaussian_clusters(3, 40, 6, 8, 5);
+  TsneOptions options;
+  options.dimensions = 3;
+  options.repulsion = TsneRepulsion::Fft;
+  try {
+    tsne(c.x.data(), c.rows, c.columns, options);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("repulsion fft works in 2 dimensions, not 3"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

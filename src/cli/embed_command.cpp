@@ -335,8 +335,11 @@ int run_embed(const EmbedOptions& options) {
     axis_y = "t-SNE 2";
     std::cout << "t-SNE: " << m.rows << " points of " << m.columns << " dimensions -> "
               << options.dims << ", perplexity " << number_label(t.perplexity) << " ("
-              << t.neighbours << " neighbours), " << t.iterations << " iterations in "
-              << fixed(seconds(), 2) << " s\n"
+              << t.neighbours << " neighbours), " << t.iterations << " iterations ("
+              << (t.repulsion == TsneRepulsion::Fft         ? "FFT-interpolated"
+                  : t.repulsion == TsneRepulsion::BarnesHut ? "Barnes-Hut"
+                                                            : "exact")
+              << " repulsion) in " << fixed(seconds(), 2) << " s\n"
               << "KL divergence: " << fixed(t.kl_divergence, 4) << "\n";
   } else {
     throw Error("--method " + options.method + " is not known: expected pca or tsne");

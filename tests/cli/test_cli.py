@@ -980,6 +980,28 @@ class EmbedTest(CliTestCase):
             rows = [line.rstrip("\n").split(",") for line in f]
         return header, rows
 
+    def test_fft_repulsion_separates_the_clusters_and_says_so(self):
+        r = layerscope("embed", "--from-npy", self.npy, "--labels", self.labels, "-o", self.out,
+                       "--repulsion", "fft")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("(FFT-interpolated repulsion)", r.stdout)
+        _, rows = self.read_csv(self.out + ".csv")
+        y = np.array([[float(v) for v in row[2:]] for row in rows])
+        d = ((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+        np.fill_diagonal(d, np.inf)
+        labels = np.array(self.names)
+        nearest = np.argsort(d, axis=1)[:, :5]
+        self.assertGreater((labels[nearest] == labels[:, None]).mean(), 0.95)
+        r = layerscope("embed", "--from-npy", self.npy, "-o", self.out, "--repulsion", "fft",
+                       "--dims", "3")
+        self.assertFailsClearly(r, "3")
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        r = layerscope("embed", "--from-npy", self.npy, "-o", self.out, "--repulsion", "octree")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--repulsion", r.stderr)
+        self.assertIn("Barnes-Hut repulsion", layerscope(
+            "embed", "--from-npy", self.npy, "-o", self.out).stdout)
+
     def test_tsne_writes_a_labelled_scatter_png_and_csv(self):
         r = layerscope("embed", "--from-npy", self.npy, "--labels", self.labels, "-o", self.out)
         self.assertEqual(r.returncode, 0, r.stderr)

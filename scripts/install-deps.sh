@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything layerscope needs to build and test on Debian 12: Debian packages, and
-# ONNX Runtime from npm (the tests' reference oracle). Safe to run again; skips what is there.
+# ONNX Runtime from npm (the tests' reference oracle), and the HTML viewer's npm packages. Safe to run again; skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libgraphviz-dev graphviz libonnx-testdata
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil
-  hyperfine time
+  hyperfine time chromium
 )
 
 missing=()
@@ -36,4 +36,12 @@ fi
 # script only fetches GPU extras, so it is skipped.
 if [ ! -d tests/oracle/node_modules/onnxruntime-node ]; then
   (cd tests/oracle && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+
+# The HTML viewer (web/): esbuild bundles it at build time, dagre lays out graphs in the page,
+# playwright-core drives Chromium in its tests. No install script is needed (esbuild's binary comes
+# as its platform package).
+if [ ! -d web/node_modules/esbuild ] || [ ! -d web/node_modules/@dagrejs/dagre ] ||
+   [ ! -d web/node_modules/playwright-core ]; then
+  (cd web && npm ci --ignore-scripts --no-audit --no-fund)
 fi

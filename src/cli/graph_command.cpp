@@ -1,5 +1,6 @@
 // layerscope graph MODEL -o OUT: the whole model drawn, grouped by name scope (nothing runs).
 #include "cli/commands.h"
+#include "render/graph_html.h"
 #include "render/graph_render.h"
 #include "render/graph_view.h"
 
@@ -27,9 +28,9 @@ struct GraphOptions {
 int run_graph(const GraphOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const std::string ext = render::file_extension(options.output);
-  if (ext != "svg" && ext != "png" && ext != "dot" && ext != "gv")
+  if (ext != "svg" && ext != "png" && ext != "dot" && ext != "gv" && ext != "html")
     throw Error("-o '" + options.output + "': unknown format '" + ext +
-                "'; expected a file ending in .svg, .png or .dot");
+                "'; expected a file ending in .svg, .png, .dot or .html");
   if (options.rankdir != "TB" && options.rankdir != "LR")
     throw Error("--rankdir: expected TB or LR, got '" + options.rankdir + "'");
   const Model model = load_onnx(options.model);
@@ -44,7 +45,16 @@ int run_graph(const GraphOptions& options) {
   render::RenderOptions render_options;
   render_options.left_to_right = options.rankdir == "LR";
   render_options.shapes = !options.no_shapes;
-  render::write_graph(view, render_options, options.output);
+  if (ext == "html") {
+    // The page holds every group (it opens and closes them itself); `view` says which are open
+    // at first.
+    render::ViewOptions all = view_options;
+    all.depth = render::kFullDepth;
+    const render::GraphView full = render::build_graph_view(model.graph, all);
+    render::write_graph_html(full, view, render_options, options.output);
+  } else {
+    render::write_graph(view, render_options, options.output);
+  }
 
   std::size_t open_groups = 0, boxes = 0;
   for (const auto& g : view.groups) open_groups += g.expanded && g.parent >= 0;
@@ -69,9 +79,14 @@ int run_graph(const GraphOptions& options) {
 Command add_graph_command(CLI::App& app) {
   auto options = std::make_shared<GraphOptions>();
   CLI::App* sub = app.add_subcommand(
-      "graph", "Draw the whole model grouped by name scope, to SVG, PNG or DOT (nothing runs)");
+      "graph",
+      "Draw the whole model grouped by name scope, to SVG, PNG, DOT or interactive HTML "
+      "(nothing runs)");
   sub->add_option("model", options->model, "ONNX model file")->required();
-  sub->add_option("-o,--output", options->output, "Output file: .svg, .png or .dot")->required();
+  sub->add_option("-o,--output", options->output,
+                  "Output file: .svg, .png, .dot or .html (interactive: pan, zoom, search, "
+                  "open and close groups)")
+      ->required();
   sub->add_option("--depth", options->depth,
                   "Show groups down to this nesting depth and collapse deeper ones into boxes "
                   "(default: the deepest that keeps the drawing readable)")
@@ -87,6 +102,7 @@ Command add_graph_command(CLI::App& app) {
   sub->footer(
       "Examples:\n"
       "  layerscope graph models/digits_cnn.onnx -o digits.svg\n"
+      "  layerscope graph resnet50.onnx -o resnet.html   (one offline file; open it in a browser)\n"
       "  layerscope graph resnet50.onnx -o resnet.png --depth 2 --expand 'layer3/layer3\\.1'\n"
       "  layerscope graph model.onnx -o model.dot --rankdir LR --highlight 'Conv|Gemm'");
   return {sub, [options] { return run_graph(*options); }};

@@ -30,30 +30,6 @@ constexpr const char* kFont = "Helvetica,Arial,sans-serif";
 constexpr double kClusterMargin = 8;        // points around a group's content
 constexpr double kClusterLabelHeight = 18;  // points above it for the group's name
 
-const char* category_color(OpCategory category) {
-  switch (category) {
-    case OpCategory::Convolution:
-      return "#aec7e8";
-    case OpCategory::Linear:
-      return "#b5dfa0";
-    case OpCategory::Normalization:
-      return "#ffd8a8";
-    case OpCategory::Activation:
-      return "#f7b6b2";
-    case OpCategory::Pooling:
-      return "#d4c4e8";
-    case OpCategory::Shape:
-      return "#e4e4e4";
-    case OpCategory::Elementwise:
-      return "#fff3b0";
-    case OpCategory::ControlFlow:
-      return "#9fe0d4";
-    case OpCategory::Other:
-      break;
-  }
-  return "#ffffff";
-}
-
 // Text as a Graphviz label: a backslash would start an escape (\N, \n), '&' an entity.
 std::string label_escape(const std::string& text) {
   std::string out;
@@ -1043,6 +1019,30 @@ void render_with_graphviz(const GraphView& view, const RenderOptions& options,
 }
 
 }  // namespace
+
+const char* category_color(OpCategory category) {
+  switch (category) {
+    case OpCategory::Convolution:
+      return "#aec7e8";
+    case OpCategory::Linear:
+      return "#b5dfa0";
+    case OpCategory::Normalization:
+      return "#ffd8a8";
+    case OpCategory::Activation:
+      return "#f7b6b2";
+    case OpCategory::Pooling:
+      return "#d4c4e8";
+    case OpCategory::Shape:
+      return "#e4e4e4";
+    case OpCategory::Elementwise:
+      return "#fff3b0";
+    case OpCategory::ControlFlow:
+      return "#9fe0d4";
+    case OpCategory::Other:
+      break;
+  }
+  return "#ffffff";
+}
 
 std::string file_extension(const std::string& path) {
   const auto slash = path.find_last_of('/');

@@ -30,6 +30,9 @@ std::string to_dot(const GraphView& view, const RenderOptions& options);
 // extension or a file that cannot be written.
 void write_graph(const GraphView& view, const RenderOptions& options, const std::string& path);
 
+// Fill colour of an op's box ("#aec7e8"), shared by the SVG and the HTML page.
+const char* category_color(OpCategory category);
+
 // Lowercase extension of `path` without the dot ("svg"), or "".
 std::string file_extension(const std::string& path);
 

@@ -1262,6 +1262,22 @@ class GraphTest(CliTestCase):
         self.assertEqual(len(svg_groups(svg, "edge")), 6)
         self.assertEqual(len(svg_groups(svg, "node")), 6)
 
+    def test_html_page_holds_the_whole_graph_and_opens_as_the_svg(self):
+        model = residual_model(self.tmp)
+        page = self.draw(model, "model.html", "--depth", "1", "--highlight", "Gemm")
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        self.assertNotIn("http://", text.split("<script>")[0])  # nothing fetched
+        self.assertIn("default-src 'none'", text)
+        data = json.loads(re.search(r'<script id="layerscope-graph" type="application/json">(.*?)</script>',
+                                    text, re.S).group(1))
+        # Every op, input and output is in the page, whatever the first depth.
+        self.assertEqual((len(data["items"]), len(data["edges"])), expected_counts(model))
+        closed = sorted(g["name"] for g in data["groups"] if not g["expanded"])
+        self.assertEqual(closed, ["block%d" % b for b in range(6)])
+        self.assertEqual([i["title"] for i in data["items"] if i["highlighted"]], ["Gemm"])
+        self.assertEqual(data["categories"]["convolution"], "#aec7e8")
+
     def test_does_not_load_the_runtime(self):
         env = {"LAYERSCOPE_RUNTIME": "/nonexistent/liblayerscope_runtime.so"}
         out = os.path.join(self.tmp, "d.svg")
@@ -1270,7 +1286,7 @@ class GraphTest(CliTestCase):
     def test_bad_input(self):
         out = os.path.join(self.tmp, "x.svg")
         self.assertFailsClearly(layerscope("graph", DIGITS, "-o", os.path.join(self.tmp, "x.jpg")),
-                                "unknown format 'jpg'", ".svg, .png or .dot")
+                                "unknown format 'jpg'", ".svg, .png, .dot or .html")
         self.assertFailsClearly(layerscope("graph", DIGITS, "-o", out, "--rankdir", "XY"),
                                 "--rankdir: expected TB or LR")
         self.assertFailsClearly(layerscope("graph", DIGITS, "-o", out, "--highlight", "(("),

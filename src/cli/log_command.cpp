@@ -42,41 +42,6 @@ struct LogOptions {
   bool no_embedding = false;
 };
 
-struct InputFiles {
-  std::vector<std::string> paths;
-  std::size_t passed_over = 0;  // same name as a kept file, another format
-};
-
-// The input files (.npy, .pb, .png, .jpg) of `dir`, sorted by name; other files (labels, notes)
-// are passed over. Files that differ only in extension (digit_00.npy, digit_00.png) are one
-// sample: the exact tensor formats win over images (.npy, .pb, .png, .jpg, .jpeg).
-InputFiles input_files(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) throw Error("cannot read inputs folder " + dir + ": " + ec.message());
-  auto preference = [](const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    static const char* const order[] = {".npy", ".pb", ".png", ".jpg", ".jpeg"};
-    return std::find(std::begin(order), std::end(order), ext) - std::begin(order);
-  };
-  std::map<std::string, fs::path> by_stem;
-  InputFiles files;
-  for (const fs::directory_entry& entry : it) {
-    if (!entry.is_regular_file(ec) || !has_input_extension(entry.path().string())) continue;
-    fs::path& kept = by_stem[entry.path().stem().string()];
-    if (!kept.empty()) ++files.passed_over;
-    if (kept.empty() || preference(entry.path()) < preference(kept)) kept = entry.path();
-  }
-  for (const auto& [stem, path] : by_stem) files.paths.push_back(path.string());
-  std::sort(files.paths.begin(), files.paths.end());
-  if (files.paths.empty())
-    throw Error("inputs folder " + dir + " holds no .npy, .pb, .png or .jpg files");
-  return files;
-}
-
 // Whether a tensor for `input` has a batch axis: not when it is one rank short of the input.
 bool has_batch_axis(const Tensor& tensor, const Value& input) {
   if (tensor.rank() == 0) return false;

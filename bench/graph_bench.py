@@ -16,8 +16,13 @@ For each model, each in its own process under `/usr/bin/time -f "%e %M"` (wall t
     graph-svg-all   layerscope graph MODEL -o x.svg --depth 99  (every node drawn)
     dot-svg         dot -Tsvg on `layerscope graph MODEL -o flat.dot --depth 99`: Graphviz's own
                     layout of the same graph, every node, in one call; stopped after --dot-timeout
-Prints a table, the ratios dot-svg / graph-svg-all, and the targets (10k nodes <= 5 s, 50k <= 30 s
-at the default depth, on 2 cores). Nothing is written to the repository.
+    graph-html      layerscope graph MODEL -o x.html           (the default depth; page size too)
+    page-ready      that page in headless Chromium: navigation start to the end of its first
+                    layout and drawing (bench/graph_page_timing.mjs, median of 3; skipped with
+                    --no-browser or without /usr/bin/chromium and web/node_modules)
+Prints a table, the ratios dot-svg / graph-svg-all and graph-html / graph-svg, and the targets
+(10k nodes <= 5 s, 50k <= 30 s at the default depth, on 2 cores, for SVG and HTML). Nothing is
+written to the repository.
 """
 import argparse
 import json
@@ -93,7 +98,12 @@ def main():
     parser.add_argument("--dot-timeout", type=float, default=300)
     parser.add_argument("--flat", action="store_true", help="synthetic models without scopes")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-browser", action="store_true", help="skip the page-ready timing")
+    parser.add_argument("--default-depth-only", action="store_true",
+                        help="skip graph-svg-all and dot-svg (the slow full-depth comparison)")
     args = parser.parse_args()
+    browser = (not args.no_browser and os.path.exists("/usr/bin/chromium") and shutil.which("node")
+               and os.path.isdir(os.path.join(ROOT, "web", "node_modules", "playwright-core")))
     if not shutil.which("dot"):
         sys.exit("Graphviz's dot is needed for the comparison (Debian package graphviz)")
     os.makedirs(args.model_dir, exist_ok=True)
@@ -119,15 +129,28 @@ def main():
             t = timed([args.layerscope, "graph", path, "-o", svg])
             row["graph-svg"] = t[:2]
             row["summary"] = t[2].splitlines()[0]
-            t = timed([args.layerscope, "graph", path, "-o", svg, "--depth", "99"])
-            row["graph-svg-all"] = t[:2]
-            row["summary-all"] = t[2].splitlines()[0]
-            dot = os.path.join(tmp, "flat.dot")
-            timed([args.layerscope, "graph", path, "-o", dot, "--depth", "99"])
-            t = timed(["dot", "-Tsvg", dot, "-o", os.path.join(tmp, "dot.svg")], args.dot_timeout,
-                      may_fail=True)
-            row["dot-svg"] = t[:2] if t else None
-            row["dot-failure"] = t[3] if t else None
+            row["graph-svg-all"] = row["summary-all"] = row["dot-svg"] = row["dot-failure"] = None
+            if not args.default_depth_only:
+                t = timed([args.layerscope, "graph", path, "-o", svg, "--depth", "99"])
+                row["graph-svg-all"] = t[:2]
+                row["summary-all"] = t[2].splitlines()[0]
+                dot = os.path.join(tmp, "flat.dot")
+                timed([args.layerscope, "graph", path, "-o", dot, "--depth", "99"])
+                t = timed(["dot", "-Tsvg", dot, "-o", os.path.join(tmp, "dot.svg")],
+                          args.dot_timeout, may_fail=True)
+                row["dot-svg"] = t[:2] if t else None
+                row["dot-failure"] = t[3] if t else None
+            html = os.path.join(tmp, "x.html")
+            t = timed([args.layerscope, "graph", path, "-o", html])
+            row["graph-html"] = t[:2]
+            row["html-mib"] = os.path.getsize(html) / 2**20
+            row["page-ready"] = None
+            if browser:
+                r = subprocess.run(["node", os.path.join(ROOT, "bench", "graph_page_timing.mjs"), html],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    sys.exit("page timing failed:\n" + r.stderr)
+                row["page-ready"] = json.loads(r.stdout)
             row["target"] = TARGETS.get(size)
             results.append(row)
             print_row(row, args.dot_timeout)
@@ -139,19 +162,34 @@ def print_row(row, dot_timeout):
     def cell(t):
         return "> %.0f s (stopped)" % dot_timeout if t is None else "%.2f s, %.0f MiB" % t
 
-    print("%s\n  %s\n  %s" % (row["model"], row["summary"], row["summary-all"]))
-    for key in ("graph-svg", "graph-svg-all", "dot-svg"):
+    print("%s\n  %s" % (row["model"], row["summary"]))
+    full = row["summary-all"] is not None
+    if full:
+        print("  %s" % row["summary-all"])
+    for key in ("graph-svg", "graph-svg-all", "dot-svg") if full else ("graph-svg",):
         print("  %-14s %s" % (key, cell(row[key])))
-    ours = row["graph-svg-all"][0]
-    if row["dot-failure"]:
+    ours = row["graph-svg-all"][0] if full else None
+    if not full:
+        pass
+    elif row["dot-failure"]:
         print("  dot failed after %.1f s: %s" % (row["dot-svg"][0], row["dot-failure"]))
     elif row["dot-svg"]:
         print("  ratio dot-svg / graph-svg-all: %.1fx" % (row["dot-svg"][0] / ours))
     else:
         print("  ratio dot-svg / graph-svg-all: > %.1fx" % (dot_timeout / ours))
+    print("  %-14s %s, page %.1f MiB; ratio graph-html / graph-svg: %.2fx"
+          % ("graph-html", cell(row["graph-html"]), row["html-mib"],
+             row["graph-html"][0] / max(row["graph-svg"][0], 1e-9)))
+    ready = row["page-ready"]
+    if ready:
+        print("  %-14s %.2f s (first layout %.2f s; %d boxes, %d open groups; runs %s)"
+              % ("page-ready", ready["ready_ms"] / 1000, ready["layout_ms"] / 1000, ready["nodes"],
+                 ready["open_groups"], ", ".join("%.2f" % (ms / 1000) for ms in ready["runs"])))
     if row["target"]:
-        met = row["graph-svg"][0] <= row["target"]
-        print("  target: default depth <= %.0f s: %s" % (row["target"], "met" if met else "MISSED"))
+        for key in ("graph-svg", "graph-html"):
+            met = row[key][0] <= row["target"]
+            print("  target: %s at the default depth <= %.0f s: %s"
+                  % (key, row["target"], "met" if met else "MISSED"))
     sys.stdout.flush()
 
 

@@ -517,6 +517,9 @@ def check_records(layerscope, logdir, ours, truncation):
             if count != f["records"]:
                 problem("%s: TensorBoard read %d records, ours %d (%s)" % (path, count,
                                                                            f["records"], how))
+    if not ours:
+        print("  no event files (a Projector-only folder, as `embed` writes)")
+        return
     if not truncation:
         return
     run, report = sorted(ours.items())[0]

@@ -14,6 +14,11 @@
 
 namespace layerscope {
 
+// A tensor name as a file name stem: "layer1/conv:0" -> "layer1_conv_0" (letters, digits, '.',
+// '-', '_' kept, leading '.' and '_' dropped, at most 120 bytes; "tensor" if nothing is left),
+// then "_2", "_3", ... until it is not in `used`, where it is added.
+std::string unique_file_stem(const std::string& tensor_name, std::set<std::string>& used);
+
 class DumpObserver : public Observer {
  public:
   // Creates `folder` if needed; throws Error if it cannot.

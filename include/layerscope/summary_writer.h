@@ -58,12 +58,16 @@ struct HistogramOptions {
 
 class Graph;
 
-// What add_histogram() left out of the histogram.
+// What add_histogram() counted, and left out of the histogram: enough for a tensor's statistics
+// without a second pass over it.
 struct HistogramCounts {
   int64_t finite = 0;  // values binned
   int64_t nan = 0;
   int64_t pos_inf = 0;
   int64_t neg_inf = 0;
+  int64_t zeros = 0;                // values equal to +0 or -0
+  double sum = 0, sum_squares = 0;  // of the finite values
+  double min = 0, max = 0;          // of the finite values (0 without any)
 };
 
 struct SummaryWriterOptions {

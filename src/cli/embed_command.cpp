@@ -1,14 +1,21 @@
-// layerscope embed --from-npy X.npy: reduces an n x d matrix (activations dumped elsewhere, or
-// any features) to 2 or 3 dimensions with PCA or t-SNE, and writes OUT.png (a scatter plot
-// coloured by label) and OUT.csv (index, label, coordinates).
+// layerscope embed MODEL --layer L --inputs-dir DIR: runs the model over every input, keeps one
+// layer's output per input item (conv maps pooled or flattened), and reduces those rows to 2 or 3
+// dimensions with PCA or t-SNE. `embed --from-npy X.npy` reduces a matrix made elsewhere. Both
+// write OUT.png (a scatter plot coloured by label), OUT.csv (index, file, labels, coordinates) and
+// OUT_projector/ (the rows for TensorBoard's Projector, laid out as `log` writes them).
 #include "analysis/lapack.h"
 #include "cli/commands.h"
+#include "cli/embedding_inputs.h"
 #include "cli/progress.h"
 #include "render/plot_scatter.h"
+#include "tensorboard/projector.h"
 
 #include <layerscope/analysis.h>
+#include <layerscope/embedding_collector.h>
 #include <layerscope/error.h>
 #include <layerscope/io.h>
+#include <layerscope/onnx.h>
+#include <layerscope/session.h>
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +34,11 @@ namespace {
 namespace fs = std::filesystem;
 
 struct EmbedOptions {
+  std::string model;
+  std::string layer;
+  std::string inputs_dir;
+  std::string pool;  // empty: avg for rank-4 outputs, flatten otherwise
+  int batch = 1;
   std::string from_npy;
   std::string labels;
   std::string method = "tsne";
@@ -38,11 +50,20 @@ struct EmbedOptions {
   bool whiten = false;
   std::string title;
   std::string out;
+  bool no_projector = false;
 };
 
+// The rows to reduce, with what is known about each.
 struct Matrix {
   int64_t rows = 0, columns = 0;
   std::vector<float> values;
+  std::string name;                // the layer or file, for the title
+  std::string tag;                 // the Projector's name for the rows
+  std::vector<std::string> files;  // per row, with a model: its input file
+  std::vector<std::string> label_columns;
+  std::vector<std::vector<std::string>> labels;  // per row, one value per label column
+  EmbeddingOptions projector;                    // metadata and sprite
+  std::vector<uint8_t> thumbnails;               // the sprite's pixels
 };
 
 Matrix read_matrix(const std::string& path) {
@@ -55,6 +76,8 @@ Matrix read_matrix(const std::string& path) {
         t.dtype() == DType::UInt32 || t.dtype() == DType::Int64 || t.dtype() == DType::UInt64))
     throw Error(path + " holds " + dtype_name(t.dtype()) + ": expected a real number type");
   Matrix m;
+  m.name = fs::path(path).filename().string();
+  m.tag = fs::path(path).stem().string();
   m.rows = t.shape()[0];
   m.columns = m.rows > 0 ? t.numel() / m.rows : 0;
   if (t.dtype() == DType::Float32) {
@@ -64,37 +87,6 @@ Matrix read_matrix(const std::string& path) {
     m.values.assign(all.begin(), all.end());
   }
   return m;
-}
-
-std::string number_label(double v) {
-  char buffer[32];
-  if (v == std::floor(v) && std::fabs(v) < 1e15)
-    std::snprintf(buffer, sizeof buffer, "%.0f", v);
-  else
-    std::snprintf(buffer, sizeof buffer, "%g", v);
-  return buffer;
-}
-
-// One label per row: a .npy of numbers, or a text file with one label per line.
-std::vector<std::string> read_labels(const std::string& path, int64_t rows,
-                                     const std::string& data_path) {
-  std::vector<std::string> labels;
-  if (fs::path(path).extension() == ".npy") {
-    const Tensor t = read_npy(path);
-    for (double v : to_doubles(t)) labels.push_back(number_label(v));
-  } else {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot read labels file '" + path + "'");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      labels.push_back(line);
-    }
-  }
-  if (static_cast<int64_t>(labels.size()) != rows)
-    throw Error("labels file '" + path + "' has " + std::to_string(labels.size()) + " labels but " +
-                data_path + " has " + std::to_string(rows) + " rows: expected one label per row");
-  return labels;
 }
 
 bool parses_as_number(const std::string& s, double& value) {
@@ -129,14 +121,24 @@ std::string csv_field(const std::string& s) {
   return quoted + "\"";
 }
 
-void write_csv(const std::string& path, const std::vector<float>& coords, int64_t rows, int dims,
-               const std::vector<std::string>& labels) {
+// index, then (with a model) file, then the label columns, then the coordinates. Without a model
+// the label column is always there, empty when no labels were given.
+void write_csv(const std::string& path, const std::vector<float>& coords, int dims,
+               const Matrix& m) {
   std::ofstream out(path);
   if (!out) throw Error("cannot write '" + path + "'");
-  out << "index,label,x,y" << (dims == 3 ? ",z" : "") << "\n";
+  const bool with_files = !m.files.empty();
+  out << "index" << (with_files ? ",file" : "");
+  if (m.label_columns.empty() && !with_files) out << ",label";
+  for (const auto& column : m.label_columns) out << "," << csv_field(column);
+  out << ",x,y" << (dims == 3 ? ",z" : "") << "\n";
   char buffer[32];
-  for (int64_t i = 0; i < rows; ++i) {
-    out << i << "," << (labels.empty() ? "" : csv_field(labels[i]));
+  for (int64_t i = 0; i < m.rows; ++i) {
+    out << i;
+    if (with_files) out << "," << csv_field(m.files[i]);
+    if (m.label_columns.empty() && !with_files) out << ",";
+    if (!m.labels.empty())
+      for (const auto& value : m.labels[i]) out << "," << csv_field(value);
     for (int a = 0; a < dims; ++a) {
       std::snprintf(buffer, sizeof buffer, ",%.9g", coords[i * dims + a]);
       out << buffer;
@@ -166,15 +168,111 @@ std::string output_stem(const std::string& out) {
   return stem.string();
 }
 
+// "32x26x26 per input, avg over 26x26" and the like, for the summary line.
+std::string pooling_description(const EmbeddingCollector& collector) {
+  const Shape& item = collector.item_shape();
+  std::string text = shape_string(item) + " per input";
+  if (collector.pool() == EmbeddingPool::Average || collector.pool() == EmbeddingPool::Max)
+    return text + ", " + embedding_pool_name(collector.pool()) + " over " +
+           shape_string(Shape(item.begin() + 1, item.end()));
+  return item.size() > 1 ? text + ", flattened" : text;
+}
+
+// Runs the model over the inputs folder in batches and keeps the layer's output per input item.
+Matrix collect_from_model(const EmbedOptions& options) {
+  if (options.layer.empty())
+    throw Error("--layer L is required with a model: the node or tensor whose output to embed");
+  if (options.inputs_dir.empty())
+    throw Error("--inputs-dir DIR is required with a model: the inputs to run it on");
+  if (options.batch < 1)
+    throw Error("--batch " + std::to_string(options.batch) +
+                ": expected a positive number of files per run");
+  const EmbeddingPool pool =
+      options.pool.empty() ? EmbeddingPool::Auto : embedding_pool_by_name(options.pool);
+  const Model model = load_onnx(options.model);
+  const Graph& graph = model.graph;
+  EmbeddingCollector collector(options.layer, pool);
+  collector.check(graph, fs::path(options.model).filename().string());
+
+  // Every batch is read and checked before the model runs.
+  const InputFiles files = input_files(options.inputs_dir);
+  InputLabels labels;
+  if (!options.labels.empty()) labels = read_labels(options.labels, files.paths);
+  const InputLabels* labels_or_null = options.labels.empty() ? nullptr : &labels;
+  const std::vector<Step> steps =
+      steps_from_files(graph, InputOptions{}, files.paths, options.batch, labels_or_null);
+  for (const Step& step : steps) check_inputs(graph, step.inputs);
+
+  SessionOptions session_options;
+  session_options.threads = options.threads;
+  auto session = create_session(model, session_options);
+  {
+    Progress progress("running " + fs::path(options.model).filename().string(), steps.size());
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      collector.begin_run(steps[i].batch_size);
+      session->run(steps[i].inputs, &collector);
+      collector.end_run();
+      progress.update(i + 1);
+    }
+  }
+
+  Matrix m;
+  m.rows = collector.rows();
+  m.columns = collector.dims();
+  m.values = collector.values();
+  m.name = collector.tensor_name();
+  const std::size_t start = m.name.find_first_not_of('/');
+  m.tag = start == std::string::npos ? m.name : m.name.substr(start);
+  m.projector = projector_extras(steps, graph, labels_or_null, m.thumbnails);
+  for (const Step& step : steps) {
+    m.files.insert(m.files.end(), step.row_names.begin(), step.row_names.end());
+    for (const auto* row : step.row_labels) m.labels.push_back(*row);
+  }
+  m.label_columns = labels.columns;
+  std::cout << "features: " << m.rows << " rows x " << m.columns << " from " << m.name << " ("
+            << pooling_description(collector) << "), " << files.paths.size() << " input files in "
+            << steps.size() << (steps.size() == 1 ? " run" : " runs") << "\n";
+  return m;
+}
+
+Matrix read_from_npy(const EmbedOptions& options) {
+  for (const auto& [given, name] : {std::pair{!options.layer.empty(), "--layer"},
+                                    {!options.inputs_dir.empty(), "--inputs-dir"},
+                                    {!options.pool.empty(), "--pool"},
+                                    {options.batch != 1, "--batch"}})
+    if (given)
+      throw Error(std::string(name) +
+                  " needs a model (layerscope embed MODEL --layer L --inputs-dir DIR); "
+                  "--from-npy reduces the matrix as it is");
+  Matrix m = read_matrix(options.from_npy);
+  if (!options.labels.empty()) {
+    m.label_columns = {"label"};
+    for (std::string& label : read_row_labels(options.labels, m.rows, options.from_npy))
+      m.labels.push_back({std::move(label)});
+    // TensorBoard skips blank metadata lines (shifting every later label): no metadata then.
+    const bool blank = std::any_of(m.labels.begin(), m.labels.end(), [](const auto& row) {
+      return row[0].find_first_not_of(" \t\r\n\f\v") == std::string::npos;
+    });
+    if (!blank) m.projector.metadata = m.labels;
+  }
+  return m;
+}
+
 int run_embed(const EmbedOptions& options) {
-  if (options.from_npy.empty())
-    throw Error("--from-npy X.npy is required: the n x d matrix to reduce");
+  if (options.model.empty() == options.from_npy.empty())
+    throw Error(options.model.empty()
+                    ? "nothing to embed: give a MODEL with --layer and --inputs-dir, or "
+                      "--from-npy X.npy"
+                    : "give a MODEL or --from-npy, not both");
   if (options.out.empty()) throw Error("-o OUT is required: writes OUT.png and OUT.csv");
-  const Matrix m = read_matrix(options.from_npy);
-  std::vector<std::string> labels;
-  if (!options.labels.empty()) labels = read_labels(options.labels, m.rows, options.from_npy);
   const std::string stem = output_stem(options.out);
-  const std::string name = fs::path(options.from_npy).filename().string();
+  const Matrix m = options.model.empty() ? read_from_npy(options) : collect_from_model(options);
+  if (m.rows < 2)
+    throw Error(m.name + " gives " + std::to_string(m.rows) +
+                " row: an embedding needs at least 2 (more inputs in --inputs-dir)");
+  std::vector<std::string> labels;  // the first label column colours the plot
+  for (const auto& row : m.labels) labels.push_back(row.empty() ? "" : row[0]);
+  const std::string& name = m.name;
 
   std::vector<float> coords;
   std::string method_name, axis_x, axis_y;
@@ -190,8 +288,8 @@ int run_embed(const EmbedOptions& options) {
     pca_options.whiten = options.whiten;
     pca_options.seed = options.seed;
     if (m.columns < options.dims || m.rows < options.dims)
-      throw Error(options.from_npy + " is " + std::to_string(m.rows) + " x " +
-                  std::to_string(m.columns) + ": PCA to " + std::to_string(options.dims) +
+      throw Error(name + " gives " + std::to_string(m.rows) + " x " + std::to_string(m.columns) +
+                  ": PCA to " + std::to_string(options.dims) +
                   " dimensions needs at least that many rows and columns");
     const PcaResult p = pca(m.values.data(), m.rows, m.columns, pca_options);
     for (const auto& w : p.warnings) std::cerr << "warning: " << w << "\n";
@@ -253,9 +351,31 @@ int run_embed(const EmbedOptions& options) {
   plot.equal_aspect = true;
   render::draw_scatter(coords.data(), m.rows, options.dims, category, names, plot)
       .write_png(stem + ".png");
-  write_csv(stem + ".csv", coords, m.rows, options.dims, labels);
+  write_csv(stem + ".csv", coords, options.dims, m);
   std::cout << "wrote " << stem << ".png" << (options.dims == 3 ? " (dimensions 1 and 2 of 3)" : "")
-            << " and " << stem << ".csv\n";
+            << ", " << stem << ".csv";
+  if (!options.model.empty()) {
+    const Tensor features = Tensor::wrap(DType::Float32, {m.rows, m.columns},
+                                         const_cast<float*>(m.values.data()), nullptr);
+    write_npy(stem + "_features.npy", features);
+    std::cout << ", " << stem << "_features.npy (the rows before reduction)";
+  }
+  std::cout << "\n";
+  if (!options.no_projector) {
+    // The layout `log` writes (projector_config.pbtxt, 00000/<tag>/...), without event files:
+    // TensorBoard's Projector takes the logdir itself as a run when it has no others.
+    const std::string folder = stem + "_projector";
+    const EmbeddingFiles files = tensorboard::write_embedding(folder, m.tag, m.values.data(),
+                                                              m.rows, m.columns, 0, m.projector);
+    std::cout << "projector: " << m.rows << " rows x " << m.columns << " of " << m.tag
+              << (files.metadata.empty() ? "" : ", metadata")
+              << (files.sprite.empty()
+                      ? ""
+                      : ", sprite of " + std::to_string(files.thumbnail_width) + "x" +
+                            std::to_string(files.thumbnail_height) + " thumbnails")
+              << " in " << folder << "\n"
+              << "tensorboard --logdir " << folder << "\n";
+  }
   return 0;
 }
 
@@ -263,13 +383,31 @@ int run_embed(const EmbedOptions& options) {
 
 Command add_embed_command(CLI::App& app) {
   auto options = std::make_shared<EmbedOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "embed", "Reduce high-dimensional rows to 2-D or 3-D with PCA or t-SNE and plot them");
+  CLI::App* sub = app.add_subcommand("embed",
+                                     "Reduce a layer's output over many inputs (or any matrix) to "
+                                     "2-D or 3-D with PCA or t-SNE, and plot it");
+  sub->add_option("model", options->model,
+                  "ONNX model to run over --inputs-dir (or give --from-npy instead)");
+  sub->add_option("--layer", options->layer,
+                  "Node or tensor whose output, one row per input item, is embedded");
+  sub->add_option(
+      "--inputs-dir", options->inputs_dir,
+      "The inputs (.npy, .pb, .png, .jpg) of DIR, sorted by name, each bound to the "
+      "model's first input; files differing only in extension are one (.npy preferred)");
+  sub->add_option("--pool", options->pool,
+                  "How an item [C, H, W, ...] becomes a row: avg or max over the axes after C "
+                  "(C values), or flatten (all of them); default avg for rank-4 outputs, flatten "
+                  "otherwise");
+  sub->add_option("--batch", options->batch,
+                  "Input files stacked along axis 0 per run (default 1; the last run takes what "
+                  "is left)");
   sub->add_option("--from-npy", options->from_npy,
-                  "An n x d .npy matrix to reduce (higher ranks are flattened per row)")
-      ->required();
+                  "Instead of a model: an n x d .npy matrix to reduce (higher ranks are flattened "
+                  "per row)");
   sub->add_option("--labels", options->labels,
-                  "One label per row: a text file (one per line) or a .npy of numbers");
+                  "With a model: CSV of FILE,LABEL lines (FILE with or without extension; a first "
+                  "line naming no input is a header). With --from-npy: one label per row, a text "
+                  "file (one per line) or a .npy of numbers");
   sub->add_option("--method", options->method, "pca or tsne (default tsne)")
       ->check(CLI::IsMember({"pca", "tsne"}));
   sub->add_option("--dims", options->dims, "2 or 3 (default 2; the plot shows the first two)")
@@ -283,9 +421,18 @@ Command add_embed_command(CLI::App& app) {
       ->check(kNonNegative);
   sub->add_flag("--whiten", options->whiten, "PCA: scale each component to unit variance");
   sub->add_option("--title", options->title, "Plot title (default: method and file)");
-  sub->add_option("-o,--out", options->out, "Output stem: writes OUT.png and OUT.csv")->required();
+  sub->add_option("-o,--out", options->out,
+                  "Output stem: writes OUT.png, OUT.csv, OUT_projector/ and, with a model, "
+                  "OUT_features.npy")
+      ->required();
+  sub->add_flag("--no-projector", options->no_projector,
+                "Do not write OUT_projector/ (the rows for TensorBoard's Projector)");
   sub->footer(
       "Examples:\n"
+      "  layerscope embed models/digits_cnn.onnx --layer /relu1/Relu --inputs-dir "
+      "models/digits --labels models/digits/labels.csv -o out/relu1\n"
+      "  layerscope embed model.onnx --layer /fc/Gemm --inputs-dir images/ --batch 16 --method "
+      "pca --dims 3 -o out/fc\n"
       "  layerscope embed --from-npy features.npy --labels labels.txt -o out/tsne\n"
       "  layerscope embed --from-npy features.npy --method pca --dims 3 -o out/pca");
   return {sub, [options] { return run_embed(*options); }};

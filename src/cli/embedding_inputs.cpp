@@ -1,10 +1,13 @@
 #include "cli/embedding_inputs.h"
 
 #include <layerscope/error.h>
+#include <layerscope/io.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -52,7 +55,180 @@ std::string stem(const std::string& name) {
 
 bool is_channels(int64_t d) { return d == 1 || d == 3; }
 
+// The files of one batch along axis 0 (a file without a batch axis is one item). They must agree
+// in dtype and in every other dimension.
+Tensor stack_batch(const std::vector<Tensor>& tensors, const std::vector<std::string>& paths,
+                   const Value& input, int batch) {
+  Shape item_shape;
+  int64_t items = 0;
+  for (std::size_t k = 0; k < tensors.size(); ++k) {
+    const Tensor& t = tensors[k];
+    const bool axis = has_batch_axis(t, input);
+    const Shape rest(t.shape().begin() + (axis ? 1 : 0), t.shape().end());
+    if (k == 0) {
+      item_shape = rest;
+    } else if (rest != item_shape || t.dtype() != tensors[0].dtype()) {
+      throw Error("--batch " + std::to_string(batch) + ": '" + paths[k] + "' is " +
+                  dtype_name(t.dtype()) + " [" + shape_string(t.shape()) + "] but '" + paths[0] +
+                  "' in the same batch is " + dtype_name(tensors[0].dtype()) + " [" +
+                  shape_string(tensors[0].shape()) +
+                  "]; the files of a batch must agree past their first dimension");
+    }
+    items += axis ? t.shape()[0] : 1;
+  }
+  Shape shape{items};
+  shape.insert(shape.end(), item_shape.begin(), item_shape.end());
+  Tensor out = Tensor::zeros(tensors[0].dtype(), shape);
+  char* dst = static_cast<char*>(out.raw());
+  for (const Tensor& t : tensors) {
+    std::memcpy(dst, t.raw(), t.nbytes());
+    dst += t.nbytes();
+  }
+  return out;
+}
+
 }  // namespace
+
+InputFiles input_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw Error("cannot read inputs folder " + dir + ": " + ec.message());
+  auto preference = [](const fs::path& path) {
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    static const char* const order[] = {".npy", ".pb", ".png", ".jpg", ".jpeg"};
+    return std::find(std::begin(order), std::end(order), ext) - std::begin(order);
+  };
+  std::map<std::string, fs::path> by_stem;
+  InputFiles files;
+  for (const fs::directory_entry& entry : it) {
+    if (!entry.is_regular_file(ec) || !has_input_extension(entry.path().string())) continue;
+    fs::path& kept = by_stem[entry.path().stem().string()];
+    if (!kept.empty()) ++files.passed_over;
+    if (kept.empty() || preference(entry.path()) < preference(kept)) kept = entry.path();
+  }
+  for (const auto& [stem, path] : by_stem) files.paths.push_back(path.string());
+  std::sort(files.paths.begin(), files.paths.end());
+  if (files.paths.empty())
+    throw Error("inputs folder " + dir + " holds no .npy, .pb, .png or .jpg files");
+  return files;
+}
+
+std::string number_label(double v) {
+  char buffer[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(buffer, sizeof buffer, "%.0f", v);
+  else
+    std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+bool has_batch_axis(const Tensor& tensor, const Value& input) {
+  if (tensor.rank() == 0) return false;
+  return !(input.shape && tensor.rank() + 1 == static_cast<int64_t>(input.shape->size()));
+}
+
+std::vector<Step> steps_from_files(const Graph& graph, const InputOptions& other_inputs,
+                                   const std::vector<std::string>& paths, int batch,
+                                   const InputLabels* labels) {
+  if (graph.inputs.empty()) throw Error("the model has no inputs for --inputs-dir");
+  const Value& first = graph.values[graph.inputs[0]];
+  InputOptions base_options = other_inputs;
+  base_options.inputs.insert(base_options.inputs.begin(), first.name + "=" + paths[0]);
+  const std::map<std::string, Tensor> base = bind_inputs(graph, base_options);
+
+  std::vector<Step> steps;
+  for (std::size_t begin = 0; begin < paths.size(); begin += batch) {
+    const std::size_t end = std::min(paths.size(), begin + static_cast<std::size_t>(batch));
+    std::vector<Tensor> tensors;
+    std::vector<std::string> group(paths.begin() + begin, paths.begin() + end);
+    Step step;
+    step.inputs = base;
+    for (std::size_t i = begin; i < end; ++i) {
+      tensors.push_back(load_input_file(paths[i], first, nullptr));
+      const Tensor& t = tensors.back();
+      const int64_t items = has_batch_axis(t, first) ? t.shape()[0] : 1;
+      const std::string name = std::filesystem::path(paths[i]).filename().string();
+      for (int64_t j = 0; j < items; ++j) {
+        step.row_names.push_back(items == 1 ? name : name + "[" + std::to_string(j) + "]");
+        if (labels) step.row_labels.push_back(&labels->labels[i]);
+      }
+    }
+    if (tensors.size() == 1) {
+      step.batched = has_batch_axis(tensors[0], first);
+      step.inputs[first.name] = tensors[0];
+    } else {
+      step.inputs[first.name] = stack_batch(tensors, group, first, batch);
+    }
+    const Tensor& t = step.inputs[first.name];
+    step.batch_size = step.batched ? t.shape()[0] : 1;
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+EmbeddingOptions projector_extras(const std::vector<Step>& steps, const Graph& graph,
+                                  const InputLabels* labels, std::vector<uint8_t>& thumbnails) {
+  EmbeddingOptions options;
+  if (!steps.empty() && !steps.front().row_names.empty()) {
+    if (labels) {
+      options.metadata_header.push_back("file");
+      options.metadata_header.insert(options.metadata_header.end(), labels->columns.begin(),
+                                     labels->columns.end());
+    }
+    for (const Step& s : steps)
+      for (std::size_t j = 0; j < s.row_names.size(); ++j) {
+        std::vector<std::string> row{s.row_names[j]};
+        if (labels) row.insert(row.end(), s.row_labels[j]->begin(), s.row_labels[j]->end());
+        options.metadata.push_back(std::move(row));
+      }
+  }
+
+  // Thumbnails: every item an image of the same size, or none.
+  thumbnails.clear();
+  if (graph.inputs.empty() || steps.empty()) return options;
+  const std::string& first = graph.values[graph.inputs[0]].name;
+  Thumbnail thumbnail, reference;
+  bool images = true;
+  for (const Step& s : steps) {
+    for (int64_t j = 0; j < s.batch_size && images; ++j) {
+      images = make_thumbnail(s.inputs.at(first), s.batched, j, thumbnail);
+      if (images && thumbnails.empty()) reference = thumbnail;
+      images = images && thumbnail.height == reference.height &&
+               thumbnail.width == reference.width && thumbnail.channels == reference.channels;
+      if (images)
+        thumbnails.insert(thumbnails.end(), thumbnail.pixels.begin(), thumbnail.pixels.end());
+    }
+  }
+  if (images)
+    options.images = {thumbnails.data(), reference.height, reference.width, reference.channels};
+  else
+    thumbnails.clear();
+  return options;
+}
+
+std::vector<std::string> read_row_labels(const std::string& path, int64_t rows,
+                                         const std::string& data_path) {
+  std::vector<std::string> labels;
+  if (std::filesystem::path(path).extension() == ".npy") {
+    const Tensor t = read_npy(path);
+    for (double v : to_doubles(t)) labels.push_back(number_label(v));
+  } else {
+    std::ifstream in(path);
+    if (!in) throw Error("cannot read labels file '" + path + "': " + std::strerror(errno));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      labels.push_back(line);
+    }
+  }
+  if (static_cast<int64_t>(labels.size()) != rows)
+    throw Error("labels file '" + path + "' has " + std::to_string(labels.size()) + " labels but " +
+                data_path + " has " + std::to_string(rows) + " rows: expected one label per row");
+  return labels;
+}
 
 InputLabels read_labels(const std::string& csv_path, const std::vector<std::string>& input_files) {
   std::ifstream in(csv_path, std::ios::binary);

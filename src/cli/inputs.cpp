@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <map>
 #include <random>
 #include <set>
 
@@ -197,33 +195,6 @@ std::map<std::string, Tensor> bind_inputs(const Graph& graph, const InputOptions
                 "(with --dim SYMBOL=SIZE for named dimensions)");
   }
   return bound;
-}
-
-InputFiles input_files(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) throw Error("cannot read inputs folder " + dir + ": " + ec.message());
-  auto preference = [](const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    static const char* const order[] = {".npy", ".pb", ".png", ".jpg", ".jpeg"};
-    return std::find(std::begin(order), std::end(order), ext) - std::begin(order);
-  };
-  std::map<std::string, fs::path> by_stem;
-  InputFiles files;
-  for (const fs::directory_entry& entry : it) {
-    if (!entry.is_regular_file(ec) || !has_input_extension(entry.path().string())) continue;
-    fs::path& kept = by_stem[entry.path().stem().string()];
-    if (!kept.empty()) ++files.passed_over;
-    if (kept.empty() || preference(entry.path()) < preference(kept)) kept = entry.path();
-  }
-  for (const auto& [stem, path] : by_stem) files.paths.push_back(path.string());
-  std::sort(files.paths.begin(), files.paths.end());
-  if (files.paths.empty())
-    throw Error("inputs folder " + dir + " holds no .npy, .pb, .png or .jpg files");
-  return files;
 }
 
 }  // namespace layerscope::cli

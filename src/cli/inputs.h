@@ -32,16 +32,6 @@ bool has_input_extension(const std::string& path);
 // Reads .npy, .pb (ONNX TensorProto) or .png/.jpg (sized and laid out for `input`).
 Tensor load_input_file(const std::string& path, const Value& input, std::string* pb_name);
 
-// The input files (.npy, .pb, .png, .jpg) of a folder, sorted by name; other files (labels,
-// notes) are passed over. Files that differ only in extension (digit_00.npy, digit_00.png) are
-// one sample: the exact tensor formats win over images (.npy, .pb, .png, .jpg, .jpeg). Throws
-// Error when the folder cannot be read or holds none.
-struct InputFiles {
-  std::vector<std::string> paths;
-  std::size_t passed_over = 0;  // same name as a kept file, another format
-};
-InputFiles input_files(const std::string& dir);
-
 // "image float32 [batch,1,28,28]; ..." for messages.
 std::string describe_expected_inputs(const Graph& graph);
 

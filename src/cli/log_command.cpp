@@ -18,7 +18,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -42,132 +41,14 @@ struct LogOptions {
   bool no_embedding = false;
 };
 
-// Whether a tensor for `input` has a batch axis: not when it is one rank short of the input.
-bool has_batch_axis(const Tensor& tensor, const Value& input) {
-  if (tensor.rank() == 0) return false;
-  return !(input.shape && tensor.rank() + 1 == static_cast<int64_t>(input.shape->size()));
-}
-
-// One run of the model.
-struct Step {
-  std::map<std::string, Tensor> inputs;
-  bool batched = true;                 // the first input's axis 0 counts its items
-  int64_t batch_size = 1;              // items in the first input
-  std::vector<std::string> row_names;  // with --inputs-dir: the file of each item
-  std::vector<const std::vector<std::string>*> row_labels;  // with --labels
-};
-
-// The files of one batch along axis 0 (a file without a batch axis is one item). They must agree
-// in dtype and in every other dimension.
-Tensor stack_batch(const std::vector<Tensor>& tensors, const std::vector<std::string>& paths,
-                   const Value& input, int batch) {
-  Shape item_shape;
-  int64_t items = 0;
-  for (std::size_t k = 0; k < tensors.size(); ++k) {
-    const Tensor& t = tensors[k];
-    const bool axis = has_batch_axis(t, input);
-    const Shape rest(t.shape().begin() + (axis ? 1 : 0), t.shape().end());
-    if (k == 0) {
-      item_shape = rest;
-    } else if (rest != item_shape || t.dtype() != tensors[0].dtype()) {
-      throw Error("--batch " + std::to_string(batch) + ": '" + paths[k] + "' is " +
-                  dtype_name(t.dtype()) + " [" + shape_string(t.shape()) + "] but '" + paths[0] +
-                  "' in the same batch is " + dtype_name(tensors[0].dtype()) + " [" +
-                  shape_string(tensors[0].shape()) +
-                  "]; the files of a batch must agree past their first dimension");
-    }
-    items += axis ? t.shape()[0] : 1;
-  }
-  Shape shape{items};
-  shape.insert(shape.end(), item_shape.begin(), item_shape.end());
-  Tensor out = Tensor::zeros(tensors[0].dtype(), shape);
-  char* dst = static_cast<char*>(out.raw());
-  for (const Tensor& t : tensors) {
-    std::memcpy(dst, t.raw(), t.nbytes());
-    dst += t.nbytes();
-  }
-  return out;
-}
-
-// One step per file, or per `batch` files stacked (the last batch holds what is left).
-std::vector<Step> steps_from_files(const Graph& graph, const LogOptions& options,
-                                   const std::vector<std::string>& paths,
-                                   const InputLabels* labels) {
-  if (graph.inputs.empty()) throw Error("the model has no inputs for --inputs-dir");
-  const Value& first = graph.values[graph.inputs[0]];
-  // --input/--random fill the other inputs, the same each step.
-  InputOptions base_options = options.inputs;
-  base_options.inputs.insert(base_options.inputs.begin(), first.name + "=" + paths[0]);
-  const std::map<std::string, Tensor> base = bind_inputs(graph, base_options);
-
-  std::vector<Step> steps;
-  for (std::size_t begin = 0; begin < paths.size(); begin += options.batch) {
-    const std::size_t end = std::min(paths.size(), begin + static_cast<std::size_t>(options.batch));
-    std::vector<Tensor> tensors;
-    std::vector<std::string> group(paths.begin() + begin, paths.begin() + end);
-    Step step;
-    step.inputs = base;
-    for (std::size_t i = begin; i < end; ++i) {
-      tensors.push_back(load_input_file(paths[i], first, nullptr));
-      const Tensor& t = tensors.back();
-      const int64_t items = has_batch_axis(t, first) ? t.shape()[0] : 1;
-      const std::string name = std::filesystem::path(paths[i]).filename().string();
-      for (int64_t j = 0; j < items; ++j) {
-        step.row_names.push_back(items == 1 ? name : name + "[" + std::to_string(j) + "]");
-        if (labels) step.row_labels.push_back(&labels->labels[i]);
-      }
-    }
-    if (tensors.size() == 1) {
-      step.batched = has_batch_axis(tensors[0], first);
-      step.inputs[first.name] = tensors[0];
-    } else {
-      step.inputs[first.name] = stack_batch(tensors, group, first, options.batch);
-    }
-    const Tensor& t = step.inputs[first.name];
-    step.batch_size = step.batched ? t.shape()[0] : 1;
-    steps.push_back(std::move(step));
-  }
-  return steps;
-}
-
 // Writes the embedding the collector gathered: file names and labels as metadata (with
 // --inputs-dir), thumbnails of the first input when every item looks like an image.
 void log_embedding(SummaryWriter& writer, const EmbeddingCollector& collector,
                    const std::vector<Step>& steps, const Graph& graph, const InputLabels* labels,
                    int64_t step) {
-  EmbeddingOptions options;
-  const bool named_rows = !steps.front().row_names.empty();
-  if (named_rows) {
-    if (labels) {
-      options.metadata_header.push_back("file");
-      options.metadata_header.insert(options.metadata_header.end(), labels->columns.begin(),
-                                     labels->columns.end());
-    }
-    for (const Step& s : steps)
-      for (std::size_t j = 0; j < s.row_names.size(); ++j) {
-        std::vector<std::string> row{s.row_names[j]};
-        if (labels) row.insert(row.end(), s.row_labels[j]->begin(), s.row_labels[j]->end());
-        options.metadata.push_back(std::move(row));
-      }
-  }
-
-  // Thumbnails: every item an image of the same size, or none.
-  const std::string& first = graph.values[graph.inputs[0]].name;
-  std::vector<uint8_t> pixels;
-  Thumbnail thumbnail, reference;
-  bool images = true;
-  for (const Step& s : steps) {
-    for (int64_t j = 0; j < s.batch_size && images; ++j) {
-      images = make_thumbnail(s.inputs.at(first), s.batched, j, thumbnail);
-      if (images && pixels.empty()) reference = thumbnail;
-      images = images && thumbnail.height == reference.height &&
-               thumbnail.width == reference.width && thumbnail.channels == reference.channels;
-      if (images) pixels.insert(pixels.end(), thumbnail.pixels.begin(), thumbnail.pixels.end());
-    }
-  }
-  if (images)
-    options.images = {pixels.data(), reference.height, reference.width, reference.channels};
-
+  std::vector<uint8_t> thumbnails;
+  const EmbeddingOptions options = projector_extras(steps, graph, labels, thumbnails);
+  const bool named_rows = !options.metadata.empty();
   // The tag drops the tensor name's leading '/', as the other tags do.
   const std::string& name = collector.tensor_name();
   const std::size_t start = name.find_first_not_of('/');
@@ -198,7 +79,7 @@ int log_model(const LogOptions& options) {
   const Graph& graph = model.graph;
   EmbeddingCollector collector(options.embed_layer);
   try {
-    collector.check(graph);
+    collector.check(graph, std::filesystem::path(options.model).filename().string());
   } catch (const Error& e) {
     throw Error("--embed-layer " + options.embed_layer + ": " + e.what());
   }
@@ -211,8 +92,8 @@ int log_model(const LogOptions& options) {
     const InputFiles files = input_files(options.inputs_dir);
     passed_over = files.passed_over;
     if (!options.labels.empty()) labels = read_labels(options.labels, files.paths);
-    steps =
-        steps_from_files(graph, options, files.paths, options.labels.empty() ? nullptr : &labels);
+    steps = steps_from_files(graph, options.inputs, files.paths, options.batch,
+                             options.labels.empty() ? nullptr : &labels);
   } else {
     Step step;
     step.inputs = bind_inputs(graph, options.inputs);

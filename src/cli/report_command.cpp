@@ -43,21 +43,15 @@ struct Sample {
   std::map<std::string, Tensor> inputs;
 };
 
-// Each file is one sample bound to the model's first input; --input NAME=FILE and --random fill
-// the others, the same for every sample.
-std::vector<Sample> samples_from_files(const Graph& graph, const InputOptions& base_options,
+// One run per file, bound to the model's first input (--input NAME=FILE and --random fill the
+// others, the same every run).
+std::vector<Sample> samples_from_files(const Graph& graph, const InputOptions& other_inputs,
                                        const std::vector<std::string>& files) {
-  if (graph.inputs.empty()) throw Error("the model has no inputs to bind the input files to");
-  const Value& first = graph.values[graph.inputs[0]];
-  InputOptions options = base_options;
-  options.inputs.insert(options.inputs.begin(), first.name + "=" + files[0]);
-  const std::map<std::string, Tensor> base = bind_inputs(graph, options);
+  std::vector<Step> steps = steps_from_files(graph, other_inputs, files, 1, nullptr);
   std::vector<Sample> samples;
-  for (const std::string& path : files) {
-    Sample sample{fs::path(path).filename().string(), path, base};
-    sample.inputs[first.name] = load_input_file(path, first, nullptr);
-    samples.push_back(std::move(sample));
-  }
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    samples.push_back(
+        {fs::path(files[i]).filename().string(), files[i], std::move(steps[i].inputs)});
   return samples;
 }
 

@@ -6,6 +6,7 @@
 #include <layerscope/dump.h>
 #include <layerscope/error.h>
 #include <layerscope/onnx.h>
+#include <layerscope/plot_observer.h>
 #include <layerscope/session.h>
 #include <layerscope/stats.h>
 
@@ -25,6 +26,7 @@ struct RunOptions {
   InputOptions inputs;
   std::string filter;
   std::string dump;
+  std::string plots;
   bool json = false;
   int threads = 0;
   std::size_t max_tensor_bytes = 0;
@@ -82,6 +84,11 @@ int run_model(const RunOptions& options) {
     dump = std::make_unique<DumpObserver>(options.dump, filter);
     observers.add(dump.get());
   }
+  std::unique_ptr<PlotObserver> plots;
+  if (!options.plots.empty()) {
+    plots = std::make_unique<PlotObserver>(options.plots, filter);
+    observers.add(plots.get());
+  }
   const auto start = std::chrono::steady_clock::now();
   const std::map<std::string, Tensor> outputs =
       session->run(inputs, options.no_stats ? nullptr : &observers);
@@ -116,6 +123,7 @@ int run_model(const RunOptions& options) {
     }
     dump->write_index();
   }
+  if (plots) plots->write_index();
 
   const auto& records = stats.records();
   const auto first_bad = stats.first_nonfinite();
@@ -170,6 +178,9 @@ int run_model(const RunOptions& options) {
     std::cout << "no NaN or Inf in the " << records.size() << " tensors observed\n";
   std::cout << "ran " << model.graph.nodes.size() << " nodes in " << format_number(seconds * 1e3)
             << " ms" << (dump ? "; tensors written to " + options.dump : "") << "\n";
+  if (plots)
+    std::cout << "plots: " << plots->histograms() << " histograms and " << plots->feature_maps()
+              << " feature-map grids in " << options.plots << " (index.json lists them)\n";
   if (options.repeat > 0)
     std::cout << "median of " << options.repeat
               << " more runs: " << format_number(median_seconds * 1e3) << " ms\n";
@@ -188,6 +199,10 @@ Command add_run_command(CLI::App& app) {
                   "Regex on node names, op types and tensor names: show only those layers");
   CLI::Option* dump = sub->add_option("--dump", options->dump,
                                       "Write every shown tensor as .npy into DIR, with index.json");
+  CLI::Option* plots = sub->add_option(
+      "--plots", options->plots,
+      "Draw every shown tensor into DIR as PNG: NAME_hist.png (a histogram of its values) and, "
+      "for rank-4 maps, NAME_maps.png (the first channels of item 0), with index.json");
   sub->add_flag("--json", options->json, "Print JSON instead of a table");
   sub->add_option("--threads", options->threads, "Intra-op threads (default: all cores)")
       ->check(kNonNegative);
@@ -198,11 +213,14 @@ Command add_run_command(CLI::App& app) {
       ->check(kNonNegative);
   sub->add_flag("--no-stats", options->no_stats,
                 "Run without observers: no per-layer table, only outputs and time")
-      ->excludes(dump);
+      ->excludes(dump)
+      ->excludes(plots);
   sub->footer(
       "Examples:\n"
       "  layerscope run models/digits_cnn.onnx --input models/digits/digit_00_label_0.png\n"
       "  layerscope run model.onnx --input image=cat.npy --filter Conv --dump out/\n"
+      "  layerscope run models/digits_cnn.onnx --input models/digits/digit_00_label_0.png "
+      "--plots plots/\n"
       "  layerscope run model.onnx --random --dim batch=1 --json");
   return {sub, [options] { return run_model(*options); }};
 }

@@ -18,7 +18,7 @@ DumpObserver::DumpObserver(std::string folder, NodeFilter filter)
     throw Error("cannot create dump folder '" + folder_ + "': " + ec.message());
 }
 
-std::string DumpObserver::file_name_for(const std::string& tensor_name) {
+std::string unique_file_stem(const std::string& tensor_name, std::set<std::string>& used) {
   std::string base;
   for (char c : tensor_name) {
     const bool keep =
@@ -29,9 +29,13 @@ std::string DumpObserver::file_name_for(const std::string& tensor_name) {
   base = start == std::string::npos ? "tensor" : base.substr(start);
   if (base.size() > 120) base.resize(120);
   std::string name = base;
-  for (int k = 2; used_names_.count(name); ++k) name = base + "_" + std::to_string(k);
-  used_names_.insert(name);
-  return name + ".npy";
+  for (int k = 2; used.count(name); ++k) name = base + "_" + std::to_string(k);
+  used.insert(name);
+  return name;
+}
+
+std::string DumpObserver::file_name_for(const std::string& tensor_name) {
+  return unique_file_stem(tensor_name, used_names_) + ".npy";
 }
 
 void DumpObserver::dump(const std::string& name, const std::string& node, const std::string& op,

@@ -1,8 +1,13 @@
 #include <layerscope/embedding_collector.h>
 #include <layerscope/error.h>
 
+#include "graph/name_match.h"
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <set>
 
 namespace layerscope {
 namespace {
@@ -14,24 +19,24 @@ bool squashes_logits(const Node& node) {
 
 std::string shape_text(const Shape& shape) { return "[" + shape_string(shape) + "]"; }
 
-// Names of node outputs whose static shape has rank 2, for messages.
-std::string rank2_outputs(const Graph& graph) {
+// The node and layer-output names closest to `name`, for messages.
+std::string closest_layers(const Graph& graph, const std::string& name) {
+  std::vector<std::string> candidates;
+  for (const Node& node : graph.nodes) {
+    if (!node.name.empty()) candidates.push_back(node.name);
+    for (int v : node.outputs)
+      if (v >= 0) candidates.push_back(graph.values[v].name);
+  }
+  const std::vector<std::string> closest = closest_names(name, candidates);
+  if (closest.empty()) return "none (the model has no layers)";
   std::string text;
-  int listed = 0, total = 0;
-  for (const Node& node : graph.nodes)
-    for (int v : node.outputs) {
-      if (v < 0 || !graph.values[v].shape || graph.values[v].shape->size() != 2) continue;
-      ++total;
-      if (listed < 8) {
-        text += (listed ? ", " : "") + graph.values[v].name;
-        ++listed;
-      }
-    }
-  if (total == 0) return "none";
-  if (total > listed) text += ", ... (" + std::to_string(total) + " in all)";
-  return text;
+  for (const std::string& c : closest) text += (text.empty() ? "" : ", ") + c;
+  const bool more =
+      std::set<std::string>(candidates.begin(), candidates.end()).size() > closest.size();
+  return more ? text + ", ..." : text;
 }
 
+// Appends a real tensor's values to `out` as floats.
 void append_as_floats(const Tensor& tensor, const std::string& name, std::vector<float>& out) {
   const std::size_t n = static_cast<std::size_t>(tensor.numel());
   const std::size_t start = out.size();
@@ -48,11 +53,58 @@ void append_as_floats(const Tensor& tensor, const std::string& name, std::vector
   for (double v : to_doubles(tensor)) out.push_back(static_cast<float>(v));
 }
 
+// Each of `items` rows of `channels` x `spatial` values reduced over the spatial ones: their mean
+// or maximum (NaN when any value is NaN, so a bad map shows rather than hides).
+void pool_rows(const float* values, int64_t items, int64_t channels, int64_t spatial,
+               EmbeddingPool pool, std::vector<float>& out) {
+  for (int64_t c = 0; c < items * channels; ++c) {
+    const float* p = values + c * spatial;
+    if (pool == EmbeddingPool::Average) {
+      double sum = 0;
+      for (int64_t k = 0; k < spatial; ++k) sum += p[k];
+      out.push_back(static_cast<float>(sum / static_cast<double>(spatial)));
+    } else {
+      float best = -std::numeric_limits<float>::infinity();
+      for (int64_t k = 0; k < spatial; ++k) {
+        if (std::isnan(p[k])) {
+          best = p[k];
+          break;
+        }
+        best = std::max(best, p[k]);
+      }
+      out.push_back(best);
+    }
+  }
+}
+
 }  // namespace
 
-EmbeddingCollector::EmbeddingCollector(std::string layer) : layer_(std::move(layer)) {}
+EmbeddingPool embedding_pool_by_name(const std::string& name) {
+  if (name == "flatten") return EmbeddingPool::Flatten;
+  if (name == "avg") return EmbeddingPool::Average;
+  if (name == "max") return EmbeddingPool::Max;
+  if (name == "auto") return EmbeddingPool::Auto;
+  throw Error("pooling '" + name + "' is not known: expected avg, max, flatten or auto");
+}
 
-void EmbeddingCollector::check(const Graph& graph) const {
+const char* embedding_pool_name(EmbeddingPool pool) {
+  switch (pool) {
+    case EmbeddingPool::Flatten:
+      return "flatten";
+    case EmbeddingPool::Average:
+      return "avg";
+    case EmbeddingPool::Max:
+      return "max";
+    case EmbeddingPool::Auto:
+      return "auto";
+  }
+  return "?";
+}
+
+EmbeddingCollector::EmbeddingCollector(std::string layer, EmbeddingPool pool)
+    : layer_(std::move(layer)), pool_(pool) {}
+
+void EmbeddingCollector::check(const Graph& graph, const std::string& model_name) const {
   if (layer_.empty()) return;
   int v = -1;
   const int n = graph.find_node(layer_);
@@ -66,17 +118,22 @@ void EmbeddingCollector::check(const Graph& graph) const {
   } else {
     v = graph.find_value(layer_);
     if (v < 0)
-      throw Error("no node or tensor named '" + layer_ +
-                  "' in the model; its rank-2 layer outputs: " + rank2_outputs(graph));
+      throw Error("no node or tensor named '" + layer_ + "' in " +
+                  (model_name.empty() ? std::string("the model") : model_name) +
+                  "; closest: " + closest_layers(graph, layer_));
     if (graph.values[v].producer < 0)
-      throw Error("'" + layer_ +
-                  "' is a model input or weight, not a layer output; rank-2 layer outputs: " +
-                  rank2_outputs(graph));
+      throw Error("'" + layer_ + "' is a model input or weight, not a layer output; closest: " +
+                  closest_layers(graph, layer_));
   }
   const Value& value = graph.values[v];
   if (value.shape && value.shape->size() < 2)
     throw Error("layer output '" + value.name + "' is " + static_shape_string(value.shape) +
                 "; an embedding needs one row per batch item: [N, D] or more dimensions");
+  const bool pools = pool_ == EmbeddingPool::Average || pool_ == EmbeddingPool::Max;
+  if (pools && value.shape && value.shape->size() < 3)
+    throw Error("layer output '" + value.name + "' is " + static_shape_string(value.shape) +
+                ": nothing to pool with " + embedding_pool_name(pool_) +
+                " (it reduces the axes after the channel axis of [N, C, ...]); use flatten");
 }
 
 void EmbeddingCollector::begin_run(int64_t batch_size) {
@@ -130,12 +187,27 @@ bool EmbeddingCollector::end_run() {
     throw Error("embedding layer '" + name + "' is " + shape_text(shape) +
                 "; expected [N, D] or more dimensions with N = " + std::to_string(batch_size_) +
                 ", the run's batch size, so that each input item gives one row");
-  const int64_t dims = tensor.numel() / batch_size_;
-  if (dims < 1) throw Error("embedding layer '" + name + "' is " + shape_text(shape) + ": empty");
+  if (tensor.numel() == 0)
+    throw Error("embedding layer '" + name + "' is " + shape_text(shape) + ": empty");
+  if (pool_ == EmbeddingPool::Auto)
+    pool_ = tensor.rank() == 4 ? EmbeddingPool::Average : EmbeddingPool::Flatten;
+  const bool pools = pool_ != EmbeddingPool::Flatten;
+  if (pools && tensor.rank() < 3)
+    throw Error("embedding layer '" + name + "' is " + shape_text(shape) +
+                ": nothing to pool with " + embedding_pool_name(pool_) +
+                " (it reduces the axes after the channel axis of [N, C, ...]); use flatten");
+  const int64_t dims = pools ? shape[1] : tensor.numel() / batch_size_;
   if (rows_ > 0 && dims != dims_)
     throw Error("embedding layer '" + name + "' has " + std::to_string(dims) +
                 " values per item in this run and " + std::to_string(dims_) + " before");
-  append_as_floats(tensor, name, values_);
+  if (pools) {
+    std::vector<float> all;
+    append_as_floats(tensor, name, all);
+    pool_rows(all.data(), batch_size_, dims, tensor.numel() / (batch_size_ * dims), pool_, values_);
+  } else {
+    append_as_floats(tensor, name, values_);
+  }
+  item_shape_.assign(shape.begin() + 1, shape.end());
   tensor_name_ = name;
   dims_ = dims;
   rows_ += batch_size_;

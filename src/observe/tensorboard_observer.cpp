@@ -2,6 +2,7 @@
 
 #include "graph/half.h"
 #include "render/colormap.h"
+#include "render/plot_feature_grid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -44,33 +45,24 @@ const float* as_floats(const Tensor& tensor, std::vector<float>& storage) {
   }
 }
 
-// The first `count` channels of the first item of an N x C x H x W tensor, each scaled to [0, 1]
-// by its own finite min and max; a constant channel (or one without finite values) is all 0 but
-// for its NaNs. +Inf is 1, -Inf 0 and NaN stays NaN (the colormap gives it its own color).
-std::vector<float> normalized_channels(const float* values, int64_t count, int64_t plane) {
-  std::vector<float> out(static_cast<std::size_t>(count * plane), 0.0f);
-  for (int64_t c = 0; c < count; ++c) {
-    const float* in = values + c * plane;
-    float* dst = out.data() + c * plane;
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -lo;
-    for (int64_t i = 0; i < plane; ++i)
-      if (std::isfinite(in[i])) {
-        lo = std::min(lo, in[i]);
-        hi = std::max(hi, in[i]);
-      }
-    const float scale = hi > lo ? 1.0f / (hi - lo) : 0.0f;
-    for (int64_t i = 0; i < plane; ++i) {
-      const float v = in[i];
-      if (std::isnan(v))
-        dst[i] = v;
-      else if (std::isinf(v))
-        dst[i] = v > 0 && hi > lo ? 1.0f : 0.0f;
-      else
-        dst[i] = std::clamp((v - lo) * scale, 0.0f, 1.0f);
-    }
+// The statistics of `count` values the histogram pass counted, as compute_stats() defines them
+// (std over the finite values, population form).
+TensorStats stats_from_counts(const HistogramCounts& counts, int64_t count) {
+  TensorStats stats;
+  stats.count = count;
+  stats.nan_count = counts.nan;
+  stats.inf_count = counts.pos_inf + counts.neg_inf;
+  stats.zero_fraction = count > 0 ? static_cast<double>(counts.zeros) / count : 0.0;
+  if (counts.finite == 0) {
+    stats.min = stats.max = stats.mean = stats.std = std::numeric_limits<double>::quiet_NaN();
+  } else {
+    const auto n = static_cast<double>(counts.finite);
+    stats.min = counts.min;
+    stats.max = counts.max;
+    stats.mean = counts.sum / n;
+    stats.std = std::sqrt(std::max(0.0, counts.sum_squares / n - stats.mean * stats.mean));
   }
-  return out;
+  return stats;
 }
 
 // The tensor's name without leading '/' (a name of only '/' stays as it is).
@@ -219,13 +211,21 @@ void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
   const int64_t step = job.step;
   std::vector<float> storage;
   const float* floats = as_floats(tensor, storage);
+  TensorStats stats;
   if (floats) {
     HistogramOptions histogram;
     histogram.parallel_for = parallel_for;
-    writer_.add_histogram(tag, floats, static_cast<std::size_t>(tensor.numel()), step, histogram);
+    const HistogramCounts counts = writer_.add_histogram(
+        tag, floats, static_cast<std::size_t>(tensor.numel()), step, histogram);
+    // float32 values, and float16/bfloat16 ones widened exactly, were all counted in that one
+    // pass; float64 values may have overflowed on the way to float, so they get their own.
+    if (tensor.dtype() != DType::Float64)
+      stats = stats_from_counts(counts, tensor.numel());
+    else
+      stats = compute_stats(tensor, parallel_for);
+  } else {
+    stats = compute_stats(tensor, parallel_for);
   }
-
-  const TensorStats stats = compute_stats(tensor, parallel_for);
   writer_.add_scalar(tag + "/mean", stats.mean, step);
   writer_.add_scalar(tag + "/std", stats.std, step);
   writer_.add_scalar(tag + "/zero_fraction", stats.zero_fraction, step);
@@ -236,7 +236,8 @@ void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
   if (floats && options_.images > 0 && is_feature_map(shape)) {
     const int64_t plane = shape[2] * shape[3];
     const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
-    const std::vector<float> grid = normalized_channels(floats, channels, plane);
+    // The first item's first channels, each scaled to its own range.
+    const std::vector<float> grid = render::normalize_channels(floats, channels, plane);
     // A gray map needs one channel, unless a NaN must show in its own color.
     const bool one_channel = colormap_->is_gray() &&
                              std::none_of(grid.begin(), grid.end(), [](float v) { return v != v; });

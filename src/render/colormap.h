@@ -8,18 +8,14 @@
 // A value x picks entry min(floor(x * 256), 255), as matplotlib's Colormap.__call__ does; values
 // below 0 get the first color, above 1 the last. NaN gets kNanColor, magenta (255, 0, 255), which
 // none of the maps contains (each of their colors is at least 98 away in some channel).
+#include "render/rgb.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace layerscope::render {
-
-struct Rgb {
-  uint8_t r = 0, g = 0, b = 0;
-  bool operator==(const Rgb& other) const { return r == other.r && g == other.g && b == other.b; }
-  bool operator!=(const Rgb& other) const { return !(*this == other); }
-};
 
 class Colormap {
  public:

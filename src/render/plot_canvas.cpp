@@ -1,13 +1,15 @@
 #include "render/plot_canvas.h"
 
 #include "render/plot_font.h"
+#include "tensorboard/png_encoder.h"
 
 #include <layerscope/error.h>
 
-#include <png.h>
-
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 namespace layerscope::render {
 
@@ -121,14 +123,19 @@ void Canvas::vertical_text(int cx, int cy, const std::string& s, Rgb colour, int
   }
 }
 
+std::string Canvas::png() const {
+  return tensorboard::encode_png(pixels_.data(), height_, width_, 3, "a plot",
+                                 tensorboard::PngCompression::Small);
+}
+
 void Canvas::write_png(const std::string& path) const {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(width_);
-  image.height = static_cast<png_uint_32>(height_);
-  image.format = PNG_FORMAT_RGB;
-  if (!png_image_write_to_file(&image, path.c_str(), 0, pixels_.data(), 0, nullptr))
-    throw Error("cannot write PNG '" + path + "': " + image.message);
+  const std::string bytes = png();
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) throw Error("cannot write PNG '" + path + "': " + std::strerror(errno));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  const int write_error = errno;
+  if (std::fclose(file) != 0 || !written)
+    throw Error("cannot write PNG '" + path + "': " + std::strerror(written ? errno : write_error));
 }
 
 }  // namespace layerscope::render

@@ -1,20 +1,13 @@
 #pragma once
 // An RGB raster for plots: rectangles, lines, anti-aliased markers with alpha, bitmap text, and
-// PNG output through libpng.
+// PNG output (the encoder the TensorBoard images use).
+#include "render/rgb.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace layerscope::render {
-
-struct Rgb {
-  uint8_t r = 0, g = 0, b = 0;
-};
-// 0xRRGGBB
-constexpr Rgb rgb(uint32_t hex) {
-  return Rgb{static_cast<uint8_t>(hex >> 16), static_cast<uint8_t>(hex >> 8),
-             static_cast<uint8_t>(hex)};
-}
 
 enum class Marker { Circle, Square, TriangleUp, Diamond };
 
@@ -44,7 +37,9 @@ class Canvas {
   // Text turned 90 degrees counter-clockwise, reading bottom to top, centred on (cx, cy).
   void vertical_text(int cx, int cy, const std::string& s, Rgb colour, int scale);
 
-  // Throws Error naming the file when it cannot be written.
+  // The canvas as PNG file bytes.
+  std::string png() const;
+  // Throws Error naming the file and the OS's reason when it cannot be written.
   void write_png(const std::string& path) const;
 
  private:

@@ -21,13 +21,10 @@ constexpr uint32_t kOkabeIto[8] = {0xE69F00, 0x56B4E9, 0x009E73, 0x0072B2,
 constexpr uint32_t kTableau10[10] = {0x4E79A7, 0xF28E2B, 0xE15759, 0x76B7B2, 0x59A14F,
                                      0xEDC948, 0xB07AA1, 0xFF9DA7, 0x9C755F, 0xBAB0AC};
 
-constexpr Rgb kInk = rgb(0x222222);
-constexpr Rgb kFrame = rgb(0x888888);
-constexpr Rgb kGrid = rgb(0xEBEBEB);
-constexpr Rgb kWhite = rgb(0xFFFFFF);
-
-constexpr int kTextScale = 2;   // tick numbers, axis labels, legend
-constexpr int kTitleScale = 3;  // title
+constexpr Rgb kInk = kPlotInk;
+constexpr Rgb kWhite = kPlotBackground;
+constexpr int kTextScale = kPlotTextScale;
+constexpr int kTitleScale = kPlotTitleScale;
 
 struct Range {
   double low, high;
@@ -57,33 +54,6 @@ Marker category_marker(int index, int count) {
   static constexpr Marker kShapes[4] = {Marker::Circle, Marker::Square, Marker::TriangleUp,
                                         Marker::Diamond};
   return kShapes[(index / 10) % 4];
-}
-
-std::vector<double> nice_ticks(double low, double high, int target) {
-  const double raw = (high - low) / std::max(1, target);
-  if (!(raw > 0) || !std::isfinite(raw)) return {low};
-  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = magnitude;
-  for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (m * magnitude >= raw) {
-      step = m * magnitude;
-      break;
-    }
-  std::vector<double> ticks;
-  for (double t = std::ceil(low / step - 1e-9) * step; t <= high + step * 1e-9; t += step)
-    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);  // no "-0"
-  return ticks;
-}
-
-std::string tick_label(double value, double step) {
-  char buffer[64];
-  if (std::fabs(value) >= 1e6 || (step < 1e-4 && value != 0)) {
-    std::snprintf(buffer, sizeof buffer, "%.3g", value);
-  } else {
-    const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  }
-  return buffer;
 }
 
 Canvas draw_scatter(const float* points, int64_t count, int stride,
@@ -117,9 +87,8 @@ Canvas draw_scatter(const float* points, int64_t count, int stride,
     legend_width = std::min(longest, 24 * char_w) + 40;
   }
   const int top = options.title.empty() ? 20 : 24 + kCapHeight * kTitleScale + 16;
-  // y label, gap, up to 7 characters of tick numbers, gap, tick marks
-  const int left = 18 + glyph_h + 12 + 7 * char_w + 18;
-  const int bottom = 24 + glyph_h * 2 + 18;
+  const int left = kPlotLeftMargin;
+  const int bottom = kPlotBottomMargin;
   const int right = 24 + (legend_width > 0 ? legend_width + 16 : 0);
   const int plot_x0 = left, plot_x1 = options.width - right;
   const int plot_y0 = top, plot_y1 = options.height - bottom;
@@ -136,15 +105,12 @@ Canvas draw_scatter(const float* points, int64_t count, int stride,
     xr = {xc - units_per_pixel * plot_w / 2, xc + units_per_pixel * plot_w / 2};
     yr = {yc - units_per_pixel * plot_h / 2, yc + units_per_pixel * plot_h / 2};
   }
-  auto to_x = [&](double v) { return plot_x0 + (v - xr.low) / xr.span() * plot_w; };
-  auto to_y = [&](double v) { return plot_y1 - (v - yr.low) / yr.span() * plot_h; };
-
-  // Grid and ticks.
+  const PlotFrame frame{plot_x0, plot_y0, plot_x1, plot_y1, xr.low, xr.high, yr.low, yr.high};
+  auto to_x = [&](double v) { return frame.to_x(v); };
+  auto to_y = [&](double v) { return frame.to_y(v); };
   const std::vector<double> xt = nice_ticks(xr.low, xr.high, 6);
   const std::vector<double> yt = nice_ticks(yr.low, yr.high, 6);
-  const double xstep = xt.size() > 1 ? xt[1] - xt[0] : 1, ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;
-  for (double t : xt) canvas.vline(static_cast<int>(std::lround(to_x(t))), plot_y0, plot_y1, kGrid);
-  for (double t : yt) canvas.hline(plot_x0, plot_x1, static_cast<int>(std::lround(to_y(t))), kGrid);
+  draw_grid(canvas, frame, xt, yt);
 
   // Points, in a fixed shuffled order so no category is always drawn on top of the others.
   std::vector<int64_t> order(count);
@@ -167,27 +133,7 @@ Canvas draw_scatter(const float* points, int64_t count, int stride,
   canvas.fill_rect(0, 0, plot_x0, options.height, kWhite);
   canvas.fill_rect(plot_x1 + 1, 0, options.width, options.height, kWhite);
 
-  // Frame, tick marks and numbers.
-  canvas.hline(plot_x0, plot_x1, plot_y0, kFrame);
-  canvas.hline(plot_x0, plot_x1, plot_y1, kFrame);
-  canvas.vline(plot_x0, plot_y0, plot_y1, kFrame);
-  canvas.vline(plot_x1, plot_y0, plot_y1, kFrame);
-  for (double t : xt) {
-    const int x = static_cast<int>(std::lround(to_x(t)));
-    canvas.vline(x, plot_y1, plot_y1 + 6, kInk);
-    canvas.text(x, plot_y1 + 12, tick_label(t, xstep), kInk, kTextScale, TextAlign::Centre);
-  }
-  for (double t : yt) {
-    const int y = static_cast<int>(std::lround(to_y(t)));
-    canvas.hline(plot_x0 - 6, plot_x0, y, kInk);
-    canvas.text(plot_x0 - 12, y - glyph_h / 2, tick_label(t, ystep), kInk, kTextScale,
-                TextAlign::Right);
-  }
-  // Axis labels and title.
-  canvas.text((plot_x0 + plot_x1) / 2, plot_y1 + 12 + glyph_h + 16, options.x_label, kInk,
-              kTextScale, TextAlign::Centre);
-  canvas.vertical_text(18 + glyph_h / 2, (plot_y0 + plot_y1) / 2, options.y_label, kInk,
-                       kTextScale);
+  draw_axes(canvas, frame, xt, yt, options.x_label, options.y_label);
   if (!options.title.empty())
     canvas.text(options.width / 2, 20, options.title, kInk, kTitleScale, TextAlign::Centre);
 

@@ -6,7 +6,7 @@
 //   render::ScatterOptions o;
 //   o.title = "t-SNE of fc1";
 //   render::draw_scatter(xy.data(), n, 2, category, {"cat", "dog"}, o).write_png("out.png");
-#include "render/plot_canvas.h"
+#include "render/plot_axes.h"
 
 #include <cstdint>
 #include <string>
@@ -33,11 +33,5 @@ Canvas draw_scatter(const float* points, int64_t count, int stride,
 // The colour and marker of category `index` among `count` categories.
 Rgb category_colour(int index, int count);
 Marker category_marker(int index, int count);
-
-// Round tick positions covering [low, high]: 1, 2 or 5 times a power of ten apart, about
-// `target` of them.
-std::vector<double> nice_ticks(double low, double high, int target);
-// A tick's label with just enough decimals for the spacing `step`.
-std::string tick_label(double value, double step);
 
 }  // namespace layerscope::render

@@ -93,7 +93,7 @@ struct Accumulator {
   std::vector<uint64_t> counts;  // per limit
   float lo = INFINITY, hi = -INFINITY;
   double sum = 0, sum_squares = 0;
-  int64_t nan = 0, pos_inf = 0, neg_inf = 0;
+  int64_t nan = 0, pos_inf = 0, neg_inf = 0, zeros = 0;
 };
 
 // One value; `sum`/`sum_squares`/`lo`/`hi` are the caller's lane.
@@ -108,6 +108,7 @@ inline void add_value(float v, const uint32_t* cells, int32_t zero_index, uint64
       ++(bits == magnitude ? acc.pos_inf : acc.neg_inf);
     return;
   }
+  acc.zeros += magnitude == 0;
   const uint32_t entry = cells[magnitude >> kCellShift];
   // Arithmetic rather than branches: the sign of activations is a coin toss.
   const uint32_t negative = bits > 0x80000000u;  // sign set and not -0
@@ -152,7 +153,8 @@ void accumulate_portable(const float* values, std::size_t count, Accumulator& ac
 // value.
 __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* values,
                                                                std::size_t count, Accumulator& acc,
-                                                               uint32_t* lane_counts) {
+                                                               uint32_t* lane_counts,
+                                                               int lane_shift) {
   const uint32_t* cells = cell_table();
   const auto zero_index = static_cast<int32_t>(acc.counts.size() / 2);
   uint64_t* counts = acc.counts.data();
@@ -164,7 +166,8 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i above_zero_index = _mm256_set1_epi32(zero_index + 1);
   const __m256i zero_index_v = _mm256_set1_epi32(zero_index);
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lane = lane_shift ? _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7) : zero;
+  __m256i zeros = _mm256_setzero_si256();  // per lane, at most an eighth of the block
   __m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
   __m256d sum_low = _mm256_setzero_pd(), sum_high = _mm256_setzero_pd();
   __m256d squares_low = _mm256_setzero_pd(), squares_high = _mm256_setzero_pd();
@@ -181,6 +184,7 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
                   scalar_hi);
       continue;
     }
+    zeros = _mm256_sub_epi32(zeros, _mm256_cmpeq_epi32(magnitude, zero));
     // -1 where the value is below zero (sign set and not -0)
     const __m256i negative =
         _mm256_and_si256(_mm256_cmpgt_epi32(zero, bits), _mm256_cmpgt_epi32(magnitude, zero));
@@ -201,8 +205,9 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
     const __m256i passed = _mm256_sub_epi32(below, reached);  // below + 1 where reached
     const __m256i bucket = _mm256_blendv_epi8(_mm256_add_epi32(above_zero_index, passed),
                                               _mm256_sub_epi32(zero_index_v, passed), negative);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(index),
-                       _mm256_add_epi32(_mm256_slli_epi32(bucket, 3), lane));
+    _mm256_store_si256(
+        reinterpret_cast<__m256i*>(index),
+        _mm256_add_epi32(_mm256_sll_epi32(bucket, _mm_cvtsi32_si128(lane_shift)), lane));
     for (int k = 0; k < 8; ++k) ++lane_counts[index[k]];
 
     const __m256 v = _mm256_castsi256_ps(bits);
@@ -220,6 +225,9 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
               scalar_hi);
   alignas(32) double sums[4], squares[4];
   alignas(32) float los[8], his[8];
+  alignas(32) uint32_t zero_lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(zero_lanes), zeros);
+  for (uint32_t z : zero_lanes) acc.zeros += z;
   _mm256_store_pd(sums, _mm256_add_pd(sum_low, sum_high));
   _mm256_store_pd(squares, _mm256_add_pd(squares_low, squares_high));
   _mm256_store_ps(los, lo);
@@ -231,16 +239,21 @@ __attribute__((target("avx2,fma"))) void accumulate_avx2_block(const float* valu
 }
 
 void accumulate_avx2(const float* values, std::size_t count, Accumulator& acc) {
-  // A lane counts at most an eighth of a block: 2^34 values keep its 32-bit counters from wrapping.
-  constexpr std::size_t kBlock = std::size_t(1) << 34;
-  std::vector<uint32_t> lane_counts(acc.counts.size() * 8);
-  for (std::size_t start = 0; start < count; start += kBlock) {
+  // Eight copies of the buckets pay off on large arrays only: a small one (a few thousand values)
+  // would spend longer clearing and summing them than binning.
+  const int lane_shift = count >= (std::size_t(1) << 16) ? 3 : 0;
+  const std::size_t lanes = std::size_t(1) << lane_shift;
+  // A lane counts at most an eighth of a block: 2^34 values keep its 32-bit counters from wrapping
+  // (with one copy, 2^32 - 1 at most).
+  const std::size_t block = lane_shift ? std::size_t(1) << 34 : (std::size_t(1) << 32) - 1;
+  thread_local std::vector<uint32_t> lane_counts;
+  lane_counts.resize(acc.counts.size() * lanes);
+  for (std::size_t start = 0; start < count; start += block) {
     std::fill(lane_counts.begin(), lane_counts.end(), 0u);
-    accumulate_avx2_block(values + start, std::min(kBlock, count - start), acc, lane_counts.data());
-    for (std::size_t b = 0; b < acc.counts.size(); ++b) {
-      const uint32_t* c = &lane_counts[b * 8];
-      acc.counts[b] += uint64_t{c[0]} + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
-    }
+    accumulate_avx2_block(values + start, std::min(block, count - start), acc, lane_counts.data(),
+                          lane_shift);
+    for (std::size_t b = 0; b < acc.counts.size(); ++b)
+      for (std::size_t l = 0; l < lanes; ++l) acc.counts[b] += lane_counts[b * lanes + l];
   }
 }
 #endif
@@ -251,6 +264,7 @@ Histogram finish(const Accumulator& acc, std::size_t count) {
   h.nan_count = acc.nan;
   h.pos_inf_count = acc.pos_inf;
   h.neg_inf_count = acc.neg_inf;
+  h.zero_count = acc.zeros;
   const auto finite =
       static_cast<uint64_t>(count) - static_cast<uint64_t>(acc.nan + acc.pos_inf + acc.neg_inf);
   h.num = static_cast<double>(finite);
@@ -338,6 +352,7 @@ Histogram make_histogram(const float* values, std::size_t count, const ParallelF
     total.nan += part.nan;
     total.pos_inf += part.pos_inf;
     total.neg_inf += part.neg_inf;
+    total.zeros += part.zeros;
   }
   return finish(total, count);
 }
@@ -354,6 +369,7 @@ Histogram make_histogram_equal_bins(const float* values, std::size_t count, int 
     } else {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
+      h.zero_count += v == 0;
       h.num += 1.0;
       h.sum += v;
       h.sum_squares += v * v;

@@ -20,6 +20,7 @@ struct Histogram {
   std::vector<double> bucket_limit;  // increasing; bucket[i] counts values below bucket_limit[i]
   std::vector<double> bucket;
   int64_t nan_count = 0, pos_inf_count = 0, neg_inf_count = 0;
+  int64_t zero_count = 0;  // values equal to +-0 (not in the file: for the caller's statistics)
 };
 
 // The 1551 limits above, built as TensorFlow builds them (repeated multiplication by 1.1).

@@ -47,7 +47,7 @@ void flush_nothing(png_structp) {}
 }  // namespace
 
 std::string encode_png(const uint8_t* pixels, int height, int width, int channels,
-                       const std::string& what) {
+                       const std::string& what, PngCompression compression) {
   static const int color_types[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                     PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGBA};
   if (channels < 1 || channels > 4 || height < 1 || width < 1)
@@ -73,9 +73,14 @@ std::string encode_png(const uint8_t* pixels, int height, int width, int channel
   png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
                color_types[channels - 1], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                PNG_FILTER_TYPE_DEFAULT);
-  png_set_compression_level(png, kZlibLevel);
-  png_set_compression_strategy(png, Z_RLE);
-  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+  if (compression == PngCompression::Fast) {
+    png_set_compression_level(png, kZlibLevel);
+    png_set_compression_strategy(png, Z_RLE);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+  } else {
+    png_set_compression_level(png, Z_BEST_COMPRESSION);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+  }
   png_write_info(png, info);
   png_write_image(png, rows.data());
   png_write_end(png, nullptr);

@@ -169,6 +169,20 @@ def read_tsv_floats(path):
                         dtype=np.float32)
 
 
+def dumped_digits_layer(tmp, name):
+    """The digits CNN's layer output for the 20 digits in one batch of 20, from `run --dump`."""
+    digits = sorted(f for f in os.listdir(DIGITS_DIR) if f.endswith(".npy"))
+    batch = os.path.join(tmp, "batch.npy")
+    np.save(batch, np.concatenate([np.load(os.path.join(DIGITS_DIR, f)) for f in digits]))
+    dump = os.path.join(tmp, "dump")
+    r = layerscope("run", DIGITS, "--input", batch, "--dump", dump, "--threads", "1")
+    if r.returncode != 0:
+        raise AssertionError(r.stderr)
+    with open(os.path.join(dump, "index.json")) as f:
+        files = {entry["name"]: entry["file"] for entry in json.load(f)}
+    return np.load(os.path.join(dump, files[name]))
+
+
 class CliTestCase(unittest.TestCase):
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
@@ -304,6 +318,45 @@ class RunTest(CliTestCase):
             self.assertEqual(float(array.max()), layer["max"])
         probabilities = np.load(os.path.join(out, index[-1]["file"]))
         self.assertAlmostEqual(float(probabilities.sum()), 1.0, places=5)
+
+    def test_plots_draw_a_histogram_per_layer_and_feature_maps_for_conv_outputs(self):
+        out = os.path.join(self.tmp, "plots")
+        r = layerscope("run", DIGITS, "--input", DIGIT_PNG, "--plots", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("plots: 6 histograms and 3 feature-map grids in " + out, r.stdout)
+        with open(os.path.join(out, "index.json")) as f:
+            index = json.load(f)
+        self.assertEqual([e["name"] for e in index],
+                         ["/conv1/Conv_output_0", "/relu1/Relu_output_0", "/pool1/MaxPool_output_0",
+                          "/flatten/Flatten_output_0", "/fc/Gemm_output_0", "probabilities"])
+        self.assertEqual(index[0]["histogram"], "conv1_Conv_output_0_hist.png")
+        self.assertEqual(index[2]["feature_maps"], "pool1_MaxPool_output_0_maps.png")
+        self.assertIsNone(index[3]["feature_maps"])
+        self.assertEqual(index[0]["shape"], [1, 32, 26, 26])
+        for entry in index:
+            with Image.open(os.path.join(out, entry["histogram"])) as image:
+                self.assertEqual((image.size, image.mode), ((800, 480), "RGB"))
+                # Bars in Okabe-Ito blue.
+                self.assertIn((0x00, 0x72, 0xB2), set(image.getdata()))
+        with Image.open(os.path.join(out, index[0]["feature_maps"])) as image:
+            # 16 of 32 channels, 4 x 4 tiles of 78 px (26 px maps enlarged 3 times).
+            self.assertGreater(image.size[0], 4 * 78)
+            self.assertGreater(image.size[1], 4 * 78)
+            pixels = np.asarray(image.convert("RGB"))
+        # viridis' two ends (each channel reaches its own min and max).
+        for colour in [(68, 1, 84), (253, 231, 37)]:
+            self.assertTrue((pixels == colour).all(axis=2).any(), colour)
+        # The filter decides which layers are drawn; a file in the way is a clear error.
+        filtered = os.path.join(self.tmp, "filtered")
+        r = layerscope("run", DIGITS, "--input", DIGIT_NPY, "--plots", filtered, "--filter", "Relu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(filtered)),
+                         ["index.json", "relu1_Relu_output_0_hist.png",
+                          "relu1_Relu_output_0_maps.png"])
+        blocker = os.path.join(self.tmp, "file")
+        open(blocker, "w").close()
+        self.assertFailsClearly(layerscope("run", DIGITS, "--input", DIGIT_NPY, "--plots", blocker),
+                                "cannot create plots folder")
 
     def test_filter_keeps_matching_layers_and_dump_keeps_graph_outputs(self):
         out = os.path.join(self.tmp, "dump")
@@ -730,16 +783,7 @@ class LogEmbeddingTest(CliTestCase):
         return info, read_tsv_floats(os.path.join(self.logdir, info.tensor_path))
 
     def reference_layer(self, name):
-        """The layer's output for the 20 digits in one batch of 20, from `run --dump`."""
-        digits = sorted(f for f in os.listdir(DIGITS_DIR) if f.endswith(".npy"))
-        batch = os.path.join(self.tmp, "batch.npy")
-        np.save(batch, np.concatenate([np.load(os.path.join(DIGITS_DIR, f)) for f in digits]))
-        dump = os.path.join(self.tmp, "dump")
-        r = layerscope("run", DIGITS, "--input", batch, "--dump", dump, "--threads", "1")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(os.path.join(dump, "index.json")) as f:
-            files = {entry["name"]: entry["file"] for entry in json.load(f)}
-        return np.load(os.path.join(dump, files[name])).reshape(20, -1)
+        return dumped_digits_layer(self.tmp, name).reshape(20, -1)
 
     def test_digits_with_labels_give_a_20_row_embedding_of_the_dense_layer(self):
         r = self.log("--labels", DIGIT_LABELS)
@@ -841,8 +885,7 @@ class LogEmbeddingTest(CliTestCase):
             self.assertFalse(os.path.exists(self.logdir), args)
 
         fails("--inputs-dir", DIGITS_DIR, "--embed-layer", "/nope", "--",
-              "--embed-layer /nope: no node or tensor named '/nope'",
-              "/flatten/Flatten_output_0, /fc/Gemm_output_0")
+              "--embed-layer /nope: no node or tensor named '/nope' in digits_cnn.onnx; closest: ")
         fails("--inputs-dir", DIGITS_DIR, "--embed-layer", "image", "--",
               "'image' is a model input or weight")
         fails("--inputs-dir", DIGITS_DIR, "--labels", os.path.join(self.tmp, "missing.csv"), "--",
@@ -969,6 +1012,15 @@ class EmbedTest(CliTestCase):
         for colour in [(0xE6, 0x9F, 0x00), (0x56, 0xB4, 0xE9), (0x00, 0x9E, 0x73)]:
             self.assertIn(colour, colours)
 
+        # The matrix and its labels for TensorBoard's Projector.
+        info = read_projector_config(self.out + "_projector").embeddings[0]
+        self.assertEqual((info.tensor_name, list(info.tensor_shape)), ("features:00000", [120, 5]))
+        np.testing.assert_allclose(
+            read_tsv_floats(os.path.join(self.out + "_projector", info.tensor_path)), self.x,
+            rtol=1e-6)
+        with open(os.path.join(self.out + "_projector", info.metadata_path)) as f:
+            self.assertEqual(f.read().splitlines(), self.names)
+
     def test_same_seed_same_result_for_any_thread_count(self):
         outputs = []
         for threads in ["1", "2"]:
@@ -1045,6 +1097,158 @@ class EmbedTest(CliTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("umap", r.stderr)
         self.assertFalse(os.path.exists(self.out + ".png"), "nothing is written on errors")
+class EmbedModelTest(CliTestCase):
+    """layerscope embed MODEL --layer: the digits CNN over models/digits, checked against `run`."""
+
+    def setUp(self):
+        super().setUp()
+        self.out = os.path.join(self.tmp, "out", "emb")
+
+    def embed(self, *args):
+        r = layerscope("embed", DIGITS, "--inputs-dir", DIGITS_DIR, "--threads", "1", "-o",
+                       self.out, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def features(self):
+        return np.load(self.out + "_features.npy")
+
+    def read_csv(self):
+        with open(self.out + ".csv") as f:
+            lines = f.read().splitlines()
+        return lines[0].split(","), [line.split(",") for line in lines[1:]]
+
+    def test_conv_map_averaged_with_labels_csv_png_and_projector(self):
+        r = self.embed("--layer", "/relu1/Relu", "--labels", DIGIT_LABELS, "--method", "pca")
+        self.assertIn("features: 20 rows x 32 from /relu1/Relu_output_0 (32x26x26 per input, "
+                      "avg over 26x26), 20 input files in 20 runs", r.stdout)
+        self.assertIn("explained variance ratio:", r.stdout)
+        # One row per digit: the dumped map [20, 32, 26, 26] averaged over H and W.
+        maps = dumped_digits_layer(self.tmp, "/relu1/Relu_output_0")
+        features = self.features()
+        self.assertEqual(features.dtype, np.float32)
+        np.testing.assert_allclose(features, maps.mean(axis=(2, 3)), rtol=1e-5, atol=1e-6)
+
+        header, rows = self.read_csv()
+        self.assertEqual(header, ["index", "file", "label", "x", "y"])
+        self.assertEqual(len(rows), 20)
+        for i, row in enumerate(rows):
+            self.assertEqual(row[:3], [str(i), "digit_%02d_label_%d.npy" % (i, i // 2),
+                                       str(i // 2)])
+        # The CSV holds the PCA of the features (each axis' sign is a convention).
+        centred = features.astype(np.float64) - features.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        coords = np.array([[float(v) for v in row[3:]] for row in rows])
+        expected = centred @ vt[:2].T
+        np.testing.assert_allclose(coords, expected * np.sign((coords * expected).sum(axis=0)),
+                                   atol=1e-3)
+
+        with Image.open(self.out + ".png") as image:
+            self.assertEqual(image.size, (960, 720))
+            colours = set(image.convert("RGB").getdata())
+        # Ten labels: the first Tableau 10 colours mark the points and the legend.
+        for colour in [(0x4E, 0x79, 0xA7), (0xF2, 0x8E, 0x2B), (0xBA, 0xB0, 0xAC)]:
+            self.assertIn(colour, colours)
+
+        # The Projector folder: the layout `log` writes, paths relative to the config.
+        folder = self.out + "_projector"
+        self.assertIn("tensorboard --logdir " + folder, r.stdout)
+        config = read_projector_config(folder)
+        self.assertEqual(len(config.embeddings), 1)
+        info = config.embeddings[0]
+        self.assertEqual(info.tensor_name, "relu1/Relu_output_0:00000")
+        self.assertEqual(info.tensor_path, "00000/relu1%2fRelu_output_0/tensors.tsv")
+        self.assertEqual(list(info.tensor_shape), [20, 32])
+        np.testing.assert_array_equal(read_tsv_floats(os.path.join(folder, info.tensor_path)),
+                                      features)
+        with open(os.path.join(folder, info.metadata_path)) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "file\tlabel")
+        self.assertEqual(lines[5], "digit_04_label_2.npy\t2")
+        self.assertEqual(list(info.sprite.single_image_dim), [28, 28])
+        with Image.open(os.path.join(folder, info.sprite.image_path)) as sprite:
+            self.assertEqual(sprite.size, (140, 140))
+
+    def test_pool_variants_against_the_dumped_maps(self):
+        maps = dumped_digits_layer(self.tmp, "/pool1/MaxPool_output_0")  # [20, 32, 13, 13]
+        self.embed("--layer", "/pool1/MaxPool_output_0", "--pool", "max", "--method", "pca",
+                   "--no-projector")
+        np.testing.assert_allclose(self.features(), maps.max(axis=(2, 3)), rtol=1e-6)
+        self.assertFalse(os.path.exists(self.out + "_projector"))
+        r = self.embed("--layer", "/pool1/MaxPool", "--pool", "flatten", "--method", "pca")
+        self.assertIn("20 rows x 5408 from /pool1/MaxPool_output_0 (32x13x13 per input, "
+                      "flattened)", r.stdout)
+        np.testing.assert_allclose(self.features(), maps.reshape(20, -1), rtol=1e-6)
+        # A [N, D] layer is flattened (nothing to pool) by default.
+        r = self.embed("--layer", "/fc/Gemm", "--method", "pca")
+        self.assertIn("20 rows x 10 from /fc/Gemm_output_0 (10 per input)", r.stdout)
+        np.testing.assert_allclose(self.features(),
+                                   dumped_digits_layer(self.tmp, "/fc/Gemm_output_0"),
+                                   rtol=1e-5, atol=1e-6)
+        self.assertFailsClearly(
+            layerscope("embed", DIGITS, "--layer", "/fc/Gemm", "--pool", "avg", "--inputs-dir",
+                       DIGITS_DIR, "-o", self.out),
+            "layer output '/fc/Gemm_output_0' is [batch,10]: nothing to pool with avg")
+
+    def test_batches_give_the_same_features_as_single_inputs(self):
+        self.embed("--layer", "/conv1/Conv", "--method", "pca", "--no-projector")
+        single = self.features()
+        r = self.embed("--layer", "/conv1/Conv", "--method", "pca", "--batch", "7")
+        self.assertIn("20 input files in 3 runs", r.stdout)  # 7 + 7 + 6
+        np.testing.assert_allclose(self.features(), single, rtol=1e-5, atol=1e-6)
+
+    def test_tsne_in_three_dimensions_without_labels(self):
+        r = self.embed("--layer", "/flatten/Flatten", "--dims", "3", "--perplexity", "5")
+        self.assertIn("t-SNE: 20 points of 5408 dimensions -> 3", r.stdout)
+        self.assertIn("(dimensions 1 and 2 of 3)", r.stdout)
+        header, rows = self.read_csv()
+        self.assertEqual(header, ["index", "file", "x", "y", "z"])
+        coords = np.array([[float(v) for v in row[2:]] for row in rows])
+        self.assertEqual(coords.shape, (20, 3))
+        self.assertTrue(np.isfinite(coords).all())
+        info = read_projector_config(self.out + "_projector").embeddings[0]
+        self.assertEqual(list(info.tensor_shape), [20, 5408])
+        with open(os.path.join(self.out + "_projector", info.metadata_path)) as f:
+            self.assertEqual(f.readline(), "digit_00_label_0.npy\n")  # one column, no header
+
+    def test_bad_input(self):
+        def fails(*args_and_fragments):
+            split = args_and_fragments.index("--")
+            args, fragments = args_and_fragments[:split], args_and_fragments[split + 1:]
+            self.assertFailsClearly(layerscope("embed", *args, "-o", self.out), *fragments)
+            self.assertFalse(os.path.exists(self.out + ".png"), args)
+
+        fails(DIGITS, "--layer", "fc2", "--inputs-dir", DIGITS_DIR, "--",
+              "no node or tensor named 'fc2' in digits_cnn.onnx; closest: /fc/Gemm")
+        fails(DIGITS, "--layer", "image", "--inputs-dir", DIGITS_DIR, "--",
+              "'image' is a model input or weight, not a layer output")
+        fails(DIGITS, "--layer", "/fc/Gemm", "--pool", "mean", "--inputs-dir", DIGITS_DIR, "--",
+              "pooling 'mean' is not known: expected avg, max, flatten or auto")
+        fails(DIGITS, "--inputs-dir", DIGITS_DIR, "--", "--layer L is required with a model")
+        fails(DIGITS, "--layer", "/fc/Gemm", "--", "--inputs-dir DIR is required with a model")
+        fails(DIGITS, "--layer", "/fc/Gemm", "--inputs-dir", DIGITS_DIR, "--batch", "0", "--",
+              "--batch 0: expected a positive number")
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        with open(os.path.join(empty, "notes.txt"), "w") as f:
+            f.write("not an input")
+        fails(DIGITS, "--layer", "/fc/Gemm", "--inputs-dir", empty, "--",
+              "inputs folder " + empty + " holds no .npy, .pb, .png or .jpg files")
+        one = os.path.join(self.tmp, "one")
+        os.mkdir(one)
+        shutil.copy(DIGIT_NPY, one)
+        fails(DIGITS, "--layer", "/fc/Gemm", "--inputs-dir", one, "--",
+              "/fc/Gemm_output_0 gives 1 row: an embedding needs at least 2")
+        fails(DIGITS, "--layer", "/fc/Gemm", "--inputs-dir", DIGITS_DIR, "--labels",
+              os.path.join(self.tmp, "missing.csv"), "--", "cannot read labels file")
+        fails("--", "nothing to embed: give a MODEL with --layer and --inputs-dir, or --from-npy")
+        npy = os.path.join(self.tmp, "x.npy")
+        np.save(npy, np.zeros((4, 3), np.float32))
+        fails(DIGITS, "--from-npy", npy, "--", "give a MODEL or --from-npy, not both")
+        fails("--from-npy", npy, "--layer", "/fc/Gemm", "--", "--layer needs a model")
+        fails("--from-npy", npy, "--pool", "max", "--", "--pool needs a model")
+
+
 # --- layerscope graph ---
 
 SVG_NS = "{http://www.w3.org/2000/svg}"

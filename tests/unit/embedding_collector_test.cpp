@@ -6,9 +6,13 @@
 #include <layerscope/onnx.h>
 #include <layerscope/session.h>
 
+#include "graph/name_match.h"
+
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
+#include <limits>
 
 namespace layerscope {
 namespace {
@@ -86,10 +90,17 @@ TEST(EmbeddingCollector, BadNamesAndShapesGiveClearErrors) {
   TempDir dir;
   const Model model = classifier(dir);
   std::string message = error_of([&] { EmbeddingCollector("nope").check(model.graph); });
-  EXPECT_NE(message.find("no node or tensor named 'nope' in the model; its rank-2 layer outputs: "
-                         "feat, act, prob"),
+  EXPECT_NE(message.find("no node or tensor named 'nope' in the model; closest: "),
             std::string::npos)
       << message;
+  message = error_of([&] { EmbeddingCollector("fc2").check(model.graph, "m.onnx"); });
+  EXPECT_NE(
+      message.find("no node or tensor named 'fc2' in m.onnx; closest: fc, act, sum, feat, relu, "
+                   "..."),
+      std::string::npos)
+      << message;
+  message = error_of([&] { EmbeddingCollector("ACT").check(model.graph); });
+  EXPECT_NE(message.find("closest: act, "), std::string::npos) << message;
   EXPECT_NE(error_of([&] {
               EmbeddingCollector("x").check(model.graph);
             }).find("'x' is a model input or weight"),
@@ -117,6 +128,94 @@ TEST(EmbeddingCollector, BadNamesAndShapesGiveClearErrors) {
   session->run({{"x", batch({1, 2, 3, 4, 5, 6})}}, &by_default);
   EXPECT_FALSE(by_default.end_run());
   EXPECT_EQ(by_default.rows(), 0);
+}
+
+// x [batch, 2, 2, 2] -> relu -> act: a tiny conv-like map of 2 channels of 2 x 2.
+Model map_model(const TempDir& dir) {
+  ModelBuilder b;
+  b.input("x", onnx::TensorProto::FLOAT, {-1, 2, 2, 2});
+  b.output("act", onnx::TensorProto::FLOAT, {-1, 2, 2, 2});
+  b.node("Relu", {"x"}, {"act"}, "relu");
+  b.save(dir.file("map.onnx"));
+  return load_onnx(dir.file("map.onnx"));
+}
+
+TEST(EmbeddingCollector, PoolsConvMapsPerChannelOrFlattensThem) {
+  TempDir dir;
+  const Model model = map_model(dir);
+  auto session = create_session(model, {.threads = 1});
+  // Two items; channel 0 of item 1 holds a NaN.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor x = Tensor::zeros(DType::Float32, {2, 2, 2, 2});
+  const std::vector<float> values = {1, 2, 3, 6, -1, -2, 4, 0, nan, 5, 1, 1, 8, 0, 0, 0};
+  std::copy(values.begin(), values.end(), x.data<float>());
+  auto collect = [&](EmbeddingPool pool) {
+    EmbeddingCollector collector("act", pool);
+    collector.check(model.graph);
+    collector.begin_run(2);
+    session->run({{"x", x}}, &collector);
+    EXPECT_TRUE(collector.end_run());
+    EXPECT_EQ(collector.item_shape(), (Shape{2, 2, 2}));
+    return collector;
+  };
+  const EmbeddingCollector average = collect(EmbeddingPool::Average);
+  EXPECT_EQ(average.dims(), 2);
+  ASSERT_EQ(average.values().size(), 4u);
+  EXPECT_FLOAT_EQ(average.values()[0], 3.0f);  // relu: 1, 2, 3, 6
+  EXPECT_FLOAT_EQ(average.values()[1], 1.0f);  // 0, 0, 4, 0
+  EXPECT_TRUE(std::isnan(average.values()[2]));
+  EXPECT_FLOAT_EQ(average.values()[3], 2.0f);
+  const EmbeddingCollector maximum = collect(EmbeddingPool::Max);
+  EXPECT_FLOAT_EQ(maximum.values()[0], 6.0f);
+  EXPECT_FLOAT_EQ(maximum.values()[1], 4.0f);
+  EXPECT_TRUE(std::isnan(maximum.values()[2]));  // a NaN shows, not hidden by the max
+  EXPECT_FLOAT_EQ(maximum.values()[3], 8.0f);
+  const EmbeddingCollector automatic = collect(EmbeddingPool::Auto);
+  EXPECT_EQ(automatic.pool(), EmbeddingPool::Average);  // rank 4
+  EXPECT_EQ(automatic.dims(), 2);
+  const EmbeddingCollector flat = collect(EmbeddingPool::Flatten);
+  EXPECT_EQ(flat.dims(), 8);
+  EXPECT_FLOAT_EQ(flat.values()[7], 0.0f);
+  EXPECT_FLOAT_EQ(flat.values()[12], 8.0f);
+}
+
+TEST(EmbeddingCollector, PoolingNeedsAxesAfterTheChannels) {
+  TempDir dir;
+  const Model model = classifier(dir);
+  EXPECT_NE(error_of([&] {
+              EmbeddingCollector("act", EmbeddingPool::Max).check(model.graph);
+            }).find("layer output 'act' is [batch,4]: nothing to pool with max"),
+            std::string::npos);
+  EmbeddingCollector automatic("act", EmbeddingPool::Auto);  // rank 2: flattened
+  automatic.check(model.graph);
+  auto session = create_session(model, {.threads = 1});
+  run(*session, automatic, batch({1, -2, 3}));
+  ASSERT_TRUE(automatic.end_run());
+  EXPECT_EQ(automatic.pool(), EmbeddingPool::Flatten);
+  EXPECT_EQ(automatic.dims(), 4);
+
+  EXPECT_EQ(embedding_pool_by_name("avg"), EmbeddingPool::Average);
+  EXPECT_EQ(std::string(embedding_pool_name(EmbeddingPool::Max)), "max");
+  EXPECT_NE(error_of([] {
+              embedding_pool_by_name("mean");
+            }).find("pooling 'mean' is not known: expected avg, max, flatten or auto"),
+            std::string::npos);
+}
+
+TEST(ClosestNames, EditDistanceAndRanking) {
+  EXPECT_EQ(edit_distance("", ""), 0u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("fc", ""), 2u);
+  const std::vector<std::string> names = {"/conv1/Conv",       "/conv1/Conv_output_0", "/fc/Gemm",
+                                          "/fc/Gemm_output_0", "/relu1/Relu",          "/fc/Gemm"};
+  // A part of the name close to the query counts: "fc2" is one edit from "fc".
+  EXPECT_EQ(closest_names("fc2", names, 2),
+            (std::vector<std::string>{"/fc/Gemm", "/fc/Gemm_output_0"}));
+  // Names holding the query come first, shorter first; repeats are dropped; case is ignored.
+  EXPECT_EQ(closest_names("CONV", names),
+            (std::vector<std::string>{"/conv1/Conv", "/conv1/Conv_output_0", "/fc/Gemm",
+                                      "/relu1/Relu", "/fc/Gemm_output_0"}));
+  EXPECT_TRUE(closest_names("x", {}).empty());
 }
 
 }  // namespace

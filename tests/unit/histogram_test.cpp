@@ -62,6 +62,8 @@ std::vector<float> hard_values(std::size_t random_count) {
   std::normal_distribution<float> normal;
   for (std::size_t i = 0; i < random_count; ++i)
     values.push_back(i % 2 ? normal(rng) : (rng() % 2 ? 1 : -1) * std::pow(10.0f, exponent(rng)));
+  // Zeros of both signs, as a ReLU leaves them: whole groups of eight and lone ones.
+  for (std::size_t i = 0; i < 40; ++i) values.push_back(i % 5 == 4 ? 1.0f : i % 3 ? 0.0f : -0.0f);
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = INFINITY;
   for (std::size_t i = 5; i < values.size(); i += 997) values[i] = (i % 3 == 0) ? nan : -inf;
   values.insert(values.end(), {inf, nan, 1.0f});
@@ -78,8 +80,9 @@ void expect_same_histogram(const tb::Histogram& h, const tb::Histogram& expected
   // Sums only up to the order of the additions.
   EXPECT_NEAR(h.sum, expected.sum, 1e-9 * expected.sum_squares + 1e-300);
   EXPECT_NEAR(h.sum_squares, expected.sum_squares, 1e-12 * expected.sum_squares);
-  int64_t nan = 0, pos_inf = 0, neg_inf = 0;
+  int64_t nan = 0, pos_inf = 0, neg_inf = 0, zeros = 0;
   for (float v : values) {
+    zeros += v == 0.0f;
     nan += std::isnan(v);
     pos_inf += v == INFINITY;
     neg_inf += v == -INFINITY;
@@ -87,6 +90,7 @@ void expect_same_histogram(const tb::Histogram& h, const tb::Histogram& expected
   EXPECT_EQ(h.nan_count, nan);
   EXPECT_EQ(h.pos_inf_count, pos_inf);
   EXPECT_EQ(h.neg_inf_count, neg_inf);
+  EXPECT_EQ(h.zero_count, zeros);
 }
 
 // Runs the tasks on `threads` threads, each taking every threads-th range, last ones first.
@@ -118,6 +122,10 @@ TEST(HistogramBinning, Avx2MatchesUpperBound) {
                           reference_histogram(part), part);
   }
   expect_same_histogram(tb::make_histogram(values.data(), values.size()), expected, values);
+  // Large enough for a copy of the buckets per lane.
+  const std::vector<float> large = hard_values(200000);
+  expect_same_histogram(tb::make_histogram_avx2(large.data(), large.size()),
+                        reference_histogram(large), large);
 }
 
 TEST(HistogramBinning, SplitOverThreadsGivesTheSameResultWhateverTheThreadCount) {

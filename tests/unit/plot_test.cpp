@@ -1,3 +1,4 @@
+#include "png_decode.h"
 #include "render/plot_canvas.h"
 #include "render/plot_font.h"
 #include "render/plot_scatter.h"
@@ -5,7 +6,6 @@
 #include <layerscope/error.h>
 
 #include <gtest/gtest.h>
-#include <png.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,37 +17,18 @@
 namespace layerscope::render {
 namespace {
 
-struct Decoded {
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;
-  Rgb at(int x, int y) const {
-    const uint8_t* p = &rgb[(static_cast<std::size_t>(y) * width + x) * 3];
-    return Rgb{p[0], p[1], p[2]};
-  }
-};
-
-// Read back with libpng, as any viewer would.
-Decoded decode_png(const std::string& path) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&image, path.c_str()))
-    throw std::runtime_error("not a PNG: " + path);
-  image.format = PNG_FORMAT_RGB;
-  Decoded out;
-  out.width = static_cast<int>(image.width);
-  out.height = static_cast<int>(image.height);
-  out.rgb.resize(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, out.rgb.data(), 0, nullptr))
-    throw std::runtime_error("cannot decode " + path);
-  return out;
+// The colour of pixel (x, y) of an RGB PNG read back with libpng.
+Rgb at(const test::DecodedPng& png, int x, int y) {
+  const uint8_t* p = &png.pixels[(static_cast<std::size_t>(y) * png.width + x) * png.channels];
+  return Rgb{p[0], p[1], p[2]};
 }
 
 bool same(Rgb a, Rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
 
-int count_colour(const Decoded& d, Rgb colour, int x0, int y0, int x1, int y1) {
+int count_colour(const test::DecodedPng& d, Rgb colour, int x0, int y0, int x1, int y1) {
   int n = 0;
   for (int y = y0; y < y1; ++y)
-    for (int x = x0; x < x1; ++x) n += same(d.at(x, y), colour);
+    for (int x = x0; x < x1; ++x) n += same(at(d, x, y), colour);
   return n;
 }
 
@@ -139,7 +120,8 @@ TEST(PlotScatter, LabelledPointsLegendAxesAndTitleInThePng) {
   options.height = 600;
   const std::string path = temp_png("scatter");
   draw_scatter(xy.data(), 150, 2, category, {"alpha", "beta", "gamma"}, options).write_png(path);
-  const Decoded png = decode_png(path);
+  const test::DecodedPng png = test::decode_png_file(path);
+  ASSERT_EQ(png.channels, 3);
   std::remove(path.c_str());
   ASSERT_EQ(png.width, 800);
   ASSERT_EQ(png.height, 600);

@@ -4,6 +4,7 @@
 #include "tensorboard/event_reader.h"
 
 #include <layerscope/graph.h>
+#include <layerscope/stats.h>
 #include <layerscope/summary_writer.h>
 #include <layerscope/tensorboard_observer.h>
 
@@ -89,6 +90,51 @@ TEST(TensorBoardObserverValues, HistogramsSplitOverTheRunsThreadsMatchOneThread)
   EXPECT_EQ(a.min, b.min);
   EXPECT_EQ(a.max, b.max);
   EXPECT_NEAR(a.sum, b.sum, 1e-9 * a.sum_squares);
+}
+
+TEST(TensorBoardObserverValues, ScalarsFromTheHistogramPassEqualComputeStats) {
+  // The observer takes float statistics from the histogram's one pass; they are those `run` prints.
+  std::vector<float> data(100003);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = i % 3 == 0 ? 0.0f : std::sin(0.37f * static_cast<float>(i)) * 40.0f + 25.0f;
+  data[5] = -0.0f;
+  data[77] = std::nanf("");
+  data[901] = INFINITY;
+  data[902] = -INFINITY;
+  const Tensor f32 = float_tensor({static_cast<int64_t>(data.size())}, data);
+  Tensor f16 = Tensor::zeros(DType::Float16, {4});
+  const uint16_t halves[4] = {0x3c00, 0x0000, 0xc000, 0x7e00};  // 1, 0, -2, NaN
+  std::memcpy(f16.data<uint16_t>(), halves, sizeof halves);
+  Tensor f64 = Tensor::zeros(DType::Float64, {3});
+  f64.data<double>()[0] = 1e300;  // beyond float: its own pass keeps it finite
+  f64.data<double>()[1] = -1e300;
+  TempDir dir;
+  SummaryWriter writer(dir.path());
+  TensorBoardObserver observer(writer);
+  observe(observer, "f32", f32);
+  observe(observer, "f16", f16);
+  observe(observer, "f64", f64);
+  observe(observer, "all_nan", float_tensor({2}, {std::nanf(""), std::nanf("")}));
+  writer.close();
+  const auto values = values_by_tag(writer.file_path());
+  for (const auto& [name, tensor] :
+       std::vector<std::pair<std::string, Tensor>>{{"f32", f32}, {"f16", f16}, {"f64", f64}}) {
+    SCOPED_TRACE(name);
+    const TensorStats expected = compute_stats(tensor);
+    // simple_value is a float32: compared at float precision.
+    const auto near = [](double a, double b) {
+      return a == b || std::fabs(a - b) <= 1e-6 * (1 + std::fabs(b));
+    };
+    EXPECT_PRED2(near, values.at(name + "/mean").scalar, expected.mean);
+    EXPECT_PRED2(near, values.at(name + "/std").scalar, expected.std);
+    EXPECT_PRED2(near, values.at(name + "/zero_fraction").scalar, expected.zero_fraction);
+    EXPECT_EQ(values.at(name + "/nan_count").scalar, expected.nan_count);
+    EXPECT_EQ(values.at(name + "/inf_count").scalar, expected.inf_count);
+  }
+  EXPECT_EQ(values.at("f64/inf_count").scalar, 0);
+  EXPECT_EQ(values.at("f32/zero_fraction").scalar, static_cast<float>(33336.0 / 100003.0));
+  EXPECT_TRUE(std::isnan(values.at("all_nan/std").scalar));
+  EXPECT_EQ(values.at("all_nan/nan_count").scalar, 2);
 }
 
 }  // namespace

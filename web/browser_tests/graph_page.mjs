@@ -92,13 +92,27 @@ await check('digits: every node, search, select', async (page, open) => {
   assert.match(text, /Inputs.*image batch×1×28×28 float32/);
   assert.match(text, /Outputs.*batch×32×26×26 float32/);
   await page.screenshot({path: path.join(outDir, 'digits.png')});
+
+  // A caller's nodeStyle colours boxes (the report will colour by a statistic).
+  const fills = await page.evaluate(() => {
+    const panel = window.layerscopeGraph;
+    panel.options.nodeStyle = ({item}) =>
+      item !== undefined && panel.data.items[item].title === 'Relu' ? {fill: '#123456'} : null;
+    panel.redraw();
+    return [...document.querySelectorAll('#graph .node')].map(
+        (n) => [n.querySelector('.title').textContent, n.querySelector('.box').getAttribute('fill')]);
+  });
+  assert.deepEqual(fills.filter(([, fill]) => fill === '#123456').map(([title]) => title), ['Relu']);
+  assert.ok(fills.some(([title, fill]) => title === 'Conv' && fill === '#aec7e8'), 'the rest keep op colours');
   return url;
 });
 
 await check('residual: groups open and close in place, search reveals', async (page, open) => {
   const model = path.join(outDir, 'residual.onnx');
-  const stages = graphPage(model, 'residual.html', '--depth', '1');
+  const stages = graphPage(model, 'residual.html', '--depth', '1', '--highlight', 'Gemm|block2');
   const url = await open(stages.file);
+  const highlighted = await page.locator('#graph .node.highlighted .title').allTextContents();
+  assert.deepEqual(highlighted.sort(), ['+ block2', 'Gemm']);
   // The page's first state is the SVG's: same boxes and edges.
   assert.equal(await drawnNodes(page), stages.nodes);
   assert.equal(await drawnEdges(page), stages.edges);

@@ -146,12 +146,6 @@ function start() {
     },
   });
   window.layerscopeGraph = graphPanel;
-  // A tall model fitted whole is unreadable: start at its top at a readable scale (the minimap
-  // shows the rest).
-  if (graphPanel.panzoom.k < 0.3 && graphPanel.scene.nodes.length) {
-    const top = graphPanel.scene.nodes.reduce((a, b) => (b.y < a.y ? b : a));
-    graphPanel.panzoom.centerOn(graphPanel.scene.width / 2, top.y + 300, 0.8);
-  }
 
   function recolor() {
     const values = layerValues(layers, state.statistic, state.input);

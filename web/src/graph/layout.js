@@ -58,10 +58,6 @@ export class GraphLayout {
       this.cache.delete(g);
   }
 
-  invalidateAll() {
-    this.cache.clear();
-  }
-
   itemSize(item) {
     let size = this.itemSizes.get(item);
     if (!size) {
@@ -74,7 +70,8 @@ export class GraphLayout {
 
   // The whole drawing for the model's current state, in absolute coordinates:
   // {width, height, nodes: [{key, x, y, width, height, lines?}], clusters: [{group, x, y, width,
-  //  height}], edges: [{from, to, value, label, points, labelAt?}]}. (x, y) are top-left corners.
+  //  height}], edges: [{from, to, value, label, points, labelText?, labelAt?}]}, where (x, y) are
+  // top-left corners and one edge of those sharing a route carries its label.
   compute() {
     const model = this.model;
     const edges = model.visibleEdges();
@@ -107,12 +104,10 @@ export class GraphLayout {
         down.push(register(g, ENTRY, model.childKeyIn(g, edge.to), null));
       return segments.concat(down.reverse());
     });
-    const boxLines = new Map();
     const layoutOf = (group) => {
       let result = this.cache.get(group);
       if (!result) {
-        result = this.layoutGroup(group, pairsByGroup.get(group) || new Map(), edges, boxLines,
-                                  layoutOf);
+        result = this.layoutGroup(group, pairsByGroup.get(group) || new Map(), edges, layoutOf);
         this.cache.set(group, result);
       }
       return result;
@@ -166,7 +161,7 @@ export class GraphLayout {
 
   // One dagre call over an open group's members. Returns its size (with the cluster's margins and
   // name, except for the root), the members' rects and the edges' routes, in its own frame.
-  layoutGroup(group, pairs, edges, boxLines, layoutOf) {
+  layoutGroup(group, pairs, edges, layoutOf) {
     const model = this.model;
     const g = new Graph();
     g.setGraph({rankdir: this.rankdir, nodesep: 18, ranksep: 24, edgesep: 8, marginx: 0,
@@ -201,7 +196,8 @@ export class GraphLayout {
         config.label = label;
         config.width = Math.ceil(this.measureText(label, false) * 0.8) + 4;
         config.height = EDGE_LABEL_HEIGHT;
-        config.labelpos = 'c';
+        config.labelpos = 'r';  // beside the edge, not across it
+        config.labeloffset = 3;
       }
       g.setEdge(pair.from, pair.to, config);
     }

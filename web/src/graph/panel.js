@@ -67,7 +67,7 @@ export class GraphPanel {
     this.panzoom = new PanZoom(this.svg, this.layer, {onChange: (view) => this.minimap.setView(view)});
     this.svg.addEventListener('click', (event) => this.onClick(event));
     this.redraw();
-    this.panzoom.fit(this.scene.width, this.scene.height);
+    this.panzoom.start(this.scene.width, this.scene.height);
   }
 
   // Lays out and draws the current state. Returns the scene (boxes, clusters, edges).
@@ -123,11 +123,13 @@ export class GraphPanel {
       const element = key && this.elements.get(key);
       if (element) element.classList.add('current');
     }
+    const matchedGroups = new Set();
+    for (const m of this.matches) if (m.group !== undefined) matchedGroups.add(m.group);
+    const currentGroup = this.current >= 0 ? this.matches[this.current].group : undefined;
     for (const cluster of this.layer.querySelectorAll('.cluster')) {
       const group = Number(cluster.dataset.group);
-      const hit = this.current >= 0 && this.matches[this.current].group === group;
-      cluster.classList.toggle('current', hit);
-      cluster.classList.toggle('match', this.matches.some((m) => m.group === group));
+      cluster.classList.toggle('current', currentGroup === group);
+      cluster.classList.toggle('match', matchedGroups.has(group));
     }
   }
 

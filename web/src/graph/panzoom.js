@@ -74,6 +74,18 @@ export class PanZoom {
     this.apply();
   }
 
+  // The first view: the whole drawing when it fits at a readable scale, else its top at that
+  // scale (the minimap shows the rest).
+  start(drawingWidth, drawingHeight, readable = 0.6) {
+    this.fit(drawingWidth, drawingHeight);
+    if (this.k >= readable) return;
+    const {width} = this.size();
+    this.k = readable;
+    this.x = Math.max(10, (width - drawingWidth * this.k) / 2);
+    this.y = 10;
+    this.apply();
+  }
+
   onWheel(event) {
     event.preventDefault();
     const r = this.svg.getBoundingClientRect();

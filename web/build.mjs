@@ -1,5 +1,5 @@
 // Bundles and minifies the viewer for the C++ build (CMake runs this):
-//   node web/build.mjs OUT_DIR   ->   OUT_DIR/graph_page.js, OUT_DIR/graph_page.css
+//   node web/build.mjs OUT_DIR   ->   OUT_DIR/graph_page.{js,css}, OUT_DIR/report_page.{js,css}
 // esbuild's JavaScript API, so it works whether or not its install script ran.
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -8,7 +8,7 @@ import {build} from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 await build({
-  entryPoints: [path.join(here, 'src', 'graph_page.js')],
+  entryPoints: [path.join(here, 'src', 'graph_page.js'), path.join(here, 'src', 'report_page.js')],
   outdir: process.argv[2],
   bundle: true,
   minify: true,

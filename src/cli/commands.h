@@ -31,5 +31,6 @@ Command add_events_command(CLI::App& app);
 Command add_log_command(CLI::App& app);
 Command add_embed_command(CLI::App& app);
 Command add_graph_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
 
 }  // namespace layerscope::cli

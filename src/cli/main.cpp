@@ -23,11 +23,13 @@ int main(int argc, char** argv) {
       "-o out/relu1\n"
       "  layerscope embed --from-npy features.npy --labels labels.txt -o out/tsne\n"
       "  layerscope graph models/digits_cnn.onnx -o digits.svg\n"
+      "  layerscope report models/digits_cnn.onnx --inputs-dir models/digits -o digits.html\n"
       "Run 'layerscope COMMAND --help' for a command's options.");
   const std::vector<layerscope::cli::Command> commands = {
       layerscope::cli::add_summary_command(app), layerscope::cli::add_run_command(app),
       layerscope::cli::add_events_command(app),  layerscope::cli::add_log_command(app),
       layerscope::cli::add_graph_command(app),   layerscope::cli::add_embed_command(app),
+      layerscope::cli::add_report_command(app),
   };
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

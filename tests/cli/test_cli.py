@@ -3,6 +3,8 @@
 LAYERSCOPE is the binary under test, LAYERSCOPE_SOURCE_DIR the repository (for models/).
 Small models are built here with onnx.helper; outputs are read back with numpy.
 """
+import base64
+import io
 import json
 import os
 import re
@@ -1529,6 +1531,106 @@ class GraphTest(CliTestCase):
             [helper.make_tensor_value_info("b", TensorProto.FLOAT, [2])])
         r = layerscope("graph", cycle, "-o", out)
         self.assertFailsClearly(r, "cycle.onnx")
+        self.assertFalse(os.path.exists(out))
+
+
+def report_data(path):
+    """The report page's two JSON blocks (graph, report) and its text."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    blocks = {}
+    for name in ("graph", "report"):
+        found = re.search(r'<script id="layerscope-%s" type="application/json">(.*?)</script>' % name,
+                          text, re.S)
+        blocks[name] = json.loads(found.group(1))
+    return blocks["graph"], blocks["report"], text
+
+
+class ReportTest(CliTestCase):
+    STATS = ["min", "max", "mean", "std", "zero_fraction", "nan_count", "inf_count"]
+
+    def report(self, *args):
+        out = os.path.join(self.tmp, "report.html")
+        r = layerscope("report", *args, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return report_data(out) + (r.stdout,)
+
+    def test_statistics_are_those_run_json_prints(self):
+        graph, data, text, stdout = self.report(DIGITS, "--input", DIGIT_NPY)
+        self.assertIn("6 layer outputs over 1 input", stdout)
+        run = json.loads(layerscope("run", DIGITS, "--input", DIGIT_NPY, "--json").stdout)
+        self.assertEqual([l["value"] for l in data["layers"]], [l["name"] for l in run["layers"]])
+        for layer, expected in zip(data["layers"], run["layers"]):
+            sample = layer["samples"][0]
+            self.assertEqual((layer["node"], layer["op"]), (expected["node"], expected["op"]))
+            self.assertEqual((sample["shape"], sample["dtype"]), (expected["shape"], expected["dtype"]))
+            for key in self.STATS:
+                self.assertAlmostEqual(sample[key], expected[key], places=6, msg=key)
+            counts = sample["histogram"]["counts"]
+            self.assertEqual((len(counts), sum(counts)), (64, np.prod(sample["shape"])))
+        self.assertEqual(data["model"]["parameters"], 54410)
+        self.assertEqual(data["model"]["opsets"]["ai.onnx"],
+                         onnx.load(DIGITS).opset_import[0].version)
+        self.assertEqual(len(graph["items"]), 8)  # the graph page's data: 6 ops, input, output
+        self.assertIn("default-src 'none'", text)
+        self.assertIsNone(re.search(r"(src|href)=[\"']?https?:", text))  # nothing to fetch
+        self.assertIn("no raw values are stored", " ".join(data["summarized"]))
+
+    def test_inputs_folder_with_labels_gives_a_scatter_and_feature_maps_for_the_first_inputs(self):
+        _, data, _, stdout = self.report(DIGITS, "--inputs-dir", DIGITS_DIR, "--labels", DIGIT_LABELS)
+        files = sorted(f for f in os.listdir(DIGITS_DIR) if f.endswith(".npy"))
+        self.assertEqual([i["name"] for i in data["inputs"]], files)
+        self.assertEqual(data["inputs"][2]["label"], "1")
+        conv = data["layers"][0]
+        self.assertEqual(len(conv["scatter"]["pca"]["x"]), len(files))
+        self.assertEqual(len(conv["samples"]), len(files))
+        with_maps = [s["input"] for s in conv["samples"] if "maps" in s]
+        self.assertEqual(with_maps, [0, 1, 2, 3])
+        self.assertEqual(len(conv["samples"][0]["maps"]), 8)
+        image = Image.open(io.BytesIO(base64.b64decode(conv["samples"][0]["maps"][0])))
+        self.assertEqual((image.mode, image.size), ("L", (26, 26)))
+        self.assertIsNone(data["first_nonfinite"])
+        # Several --input files for a one-input model: one run each.
+        _, two, _, _ = self.report(DIGITS, "--input", os.path.join(DIGITS_DIR, files[0]),
+                                   "--input", os.path.join(DIGITS_DIR, files[1]), "--tsne")
+        self.assertEqual(len(two["inputs"]), 2)
+        self.assertIn("pca", two["layers"][4]["scatter"])
+        self.assertNotIn("tsne", two["layers"][4]["scatter"])  # t-SNE needs 5 inputs
+
+    def test_nan_everywhere_and_hostile_names(self):
+        name = "</script><img src=x onerror=alert(1)>"
+        model = save_model(self.tmp, "nan", [
+            helper.make_node("Relu", ["x"], ["r"], name=name),
+            helper.make_node("Neg", ["r"], ["y"], name="neg")],
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 3, 3])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 3, 3])])
+        for k in range(3):
+            np.save(os.path.join(self.tmp, "x%d.npy" % k), np.full((1, 2, 3, 3), np.nan, np.float32))
+        inputs = [a for k in range(3) for a in ("--input", os.path.join(self.tmp, "x%d.npy" % k))]
+        graph, data, text, stdout = self.report(model, *inputs)
+        self.assertIn("first NaN/Inf: tensor 'r'", stdout)
+        self.assertEqual(data["first_nonfinite"], {"layer": 0, "input": 0})
+        self.assertEqual(data["layers"][0]["node"], name)
+        self.assertEqual(text.count("</script>"), 3)
+        self.assertNotIn("<img src=x", text)
+        sample = data["layers"][1]["samples"][2]
+        self.assertEqual((sample["mean"], sample["nan_count"]), ("nan", 18))
+        self.assertIn("NaN", data["layers"][0]["scatter"]["skipped"])
+        self.assertNotIn("histogram", sample)  # no finite values
+
+    def test_bad_input(self):
+        out = os.path.join(self.tmp, "r.html")
+        self.assertFailsClearly(layerscope("report", DIGITS, "--input", DIGIT_NPY, "-o",
+                                           os.path.join(self.tmp, "no", "such", "r.html")),
+                                "cannot write", "no/such/r.html")
+        self.assertFailsClearly(layerscope("report", DIGITS, "--random", "--dim", "batch=1",
+                                           "--labels", DIGIT_LABELS, "-o", out),
+                                "--labels needs input files")
+        self.assertFailsClearly(layerscope("report", DIGITS, "--inputs-dir",
+                                           os.path.join(self.tmp, "none"), "-o", out),
+                                "cannot read inputs folder")
+        self.assertFailsClearly(layerscope("report", DIGITS, "-o", out), "no value for input image")
+        self.assertFailsClearly(layerscope("report", DIGITS, "--random"), "--output")
         self.assertFalse(os.path.exists(out))
 
 

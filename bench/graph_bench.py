@@ -29,6 +29,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -75,11 +76,17 @@ def synthetic_model(path, nodes, flat=False, seed=0):
 def timed(command, timeout=None, may_fail=False):
     """(wall seconds, peak RSS MiB, stdout, failure) of a command under /usr/bin/time; None on
     timeout. A failing command ends the benchmark unless `may_fail` (then `failure` says why)."""
-    try:
-        r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + command, capture_output=True,
-                           text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None
+    # Its own process group, so that a timeout stops the command itself, not only /usr/bin/time
+    # (a `dot` left running would load every later measurement).
+    with subprocess.Popen(["/usr/bin/time", "-f", "%e %M"] + command, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as p:
+        try:
+            stdout, stderr = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            return None
+    r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
     lines = r.stderr.strip().splitlines()
     seconds, kib = lines[-1].split()
     failure = None

@@ -325,7 +325,8 @@ Histogram make_histogram(const float* values, std::size_t count) {
 }
 
 Histogram make_histogram(const float* values, std::size_t count, const ParallelFor& parallel_for) {
-  constexpr std::size_t kTask = std::size_t(1) << 18;  // values per task
+  // Values per task: small enough that the middle layers of a CNN (100k-500k values) are split too.
+  constexpr std::size_t kTask = std::size_t(1) << 17;
   if (!parallel_for || count < 2 * kTask) return make_histogram(values, count);
 #ifdef LAYERSCOPE_HISTOGRAM_X86
   const auto accumulate = histogram_avx2_available() ? accumulate_avx2 : accumulate_portable;

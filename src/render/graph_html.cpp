@@ -1,15 +1,13 @@
 // GraphView -> one self-contained HTML page (see graph_html.h).
 #include "render/graph_html.h"
 
+#include "render/html_page.h"
 #include "render/web_assets.h"
 
 #include <layerscope/error.h>
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 namespace layerscope::render {
 namespace {
@@ -38,22 +36,6 @@ void check_same_groups(const GraphView& full, const GraphView& initial) {
   for (const ViewItem& item : full.items)
     if (item.kind == ItemKind::Group)
       throw Error("graph page: the full view has collapsed groups; build it with kFullDepth");
-}
-
-std::string text_escape(const std::string& text) {  // HTML text, for the <title>
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
 }
 
 }  // namespace
@@ -114,59 +96,16 @@ std::string graph_page_json(const GraphView& full, const GraphView& initial,
   return page.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string escape_json_for_script(const std::string& json_text) {
-  std::string out;
-  out.reserve(json_text.size() + json_text.size() / 16);
-  for (std::size_t i = 0; i < json_text.size(); ++i) {
-    const char c = json_text[i];
-    if (c == '<')
-      out += "\\u003c";
-    else if (c == '>')
-      out += "\\u003e";
-    else if (c == '&')
-      out += "\\u0026";
-    else if (c == '\xE2' && i + 2 < json_text.size() && json_text[i + 1] == '\x80' &&
-             (json_text[i + 2] == '\xA8' || json_text[i + 2] == '\xA9')) {
-      out += json_text[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string graph_page_html(const GraphView& full, const GraphView& initial,
                             const RenderOptions& options) {
-  const std::string data = escape_json_for_script(graph_page_json(full, initial, options));
-  const std::string_view script = web_assets::graph_page_script();
-  const std::string_view style = web_assets::graph_page_style();
-  std::string page;
-  page.reserve(data.size() + script.size() + style.size() + 1024);
-  page +=
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      // Nothing may be fetched: the page works offline and cannot call home.
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
-  page += text_escape(full.name.empty() ? "graph" : full.name);
-  page += " — layerscope</title>\n<style>";
-  page += style;
-  page += "</style>\n</head>\n<body>\n<script id=\"layerscope-graph\" type=\"application/json\">";
-  page += data;
-  page += "</script>\n<script>";
-  page += script;
-  page += "</script>\n</body>\n</html>\n";
-  return page;
+  return offline_page((full.name.empty() ? "graph" : full.name) + " — layerscope",
+                      web_assets::graph_page_style(), web_assets::graph_page_script(),
+                      {{"layerscope-graph", graph_page_json(full, initial, options)}});
 }
 
 void write_graph_html(const GraphView& full, const GraphView& initial, const RenderOptions& options,
                       const std::string& path) {
-  const std::string page = graph_page_html(full, initial, options);
-  std::ofstream file(path, std::ios::binary);
-  if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-  file.write(page.data(), static_cast<std::streamsize>(page.size()));
-  if (!file.flush()) throw Error("cannot write '" + path + "': write error");
+  write_page(path, graph_page_html(full, initial, options));
 }
 
 }  // namespace layerscope::render

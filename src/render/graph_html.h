@@ -11,6 +11,7 @@
 // or closes groups in the browser. Both views must come from the same graph.
 #include "render/graph_render.h"
 #include "render/graph_view.h"
+#include "render/html_page.h"
 
 #include <limits>
 #include <string>
@@ -33,9 +34,5 @@ std::string graph_page_html(const GraphView& full, const GraphView& initial,
 // Writes the page; throws Error naming the file when it cannot be written.
 void write_graph_html(const GraphView& full, const GraphView& initial, const RenderOptions& options,
                       const std::string& path);
-
-// JSON text made safe inside an HTML <script> element: '<', '>', '&' and U+2028/U+2029 as \u
-// escapes (JSON.parse reads them back unchanged), so no data can end the element.
-std::string escape_json_for_script(const std::string& json);
 
 }  // namespace layerscope::render

@@ -3,6 +3,7 @@
 
 #include "render/graph_html.h"
 #include "render/graph_view.h"
+#include "render/html_page.h"
 #include "render/web_assets.h"
 #include "report/base64.h"
 
@@ -13,10 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 
 namespace layerscope::report {
 namespace {
@@ -136,21 +134,6 @@ json scatter_json(const LayerReport& layer, const PageOptions& options) {
   return out;
 }
 
-std::string text_escape(const std::string& text) {  // HTML text, for the <title>
-  std::string out;
-  for (char c : text) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string report_json(const ReportSources& sources, const PageOptions& options) {
@@ -238,41 +221,17 @@ std::string report_html(const ReportSources& sources, const PageOptions& options
   const render::GraphView initial = render::build_graph_view(sources.model.graph, view_options);
   view_options.depth = render::kFullDepth;
   const render::GraphView full = render::build_graph_view(sources.model.graph, view_options);
-  const std::string graph =
-      render::escape_json_for_script(render::graph_page_json(full, initial, {}));
-  const std::string data = render::escape_json_for_script(report_json(sources, options));
-  const std::string_view script = render::web_assets::report_page_script();
-  const std::string_view style = render::web_assets::report_page_style();
   const std::string& name = sources.model.graph.name;
-
-  std::string page;
-  page.reserve(graph.size() + data.size() + script.size() + style.size() + 1024);
-  page +=
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      // Nothing may be fetched: the page works offline and cannot call home.
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
-  page += text_escape(name.empty() ? "report" : name);
-  page += " — layerscope report</title>\n<style>";
-  page += style;
-  page += "</style>\n</head>\n<body>\n<script id=\"layerscope-graph\" type=\"application/json\">";
-  page += graph;
-  page += "</script>\n<script id=\"layerscope-report\" type=\"application/json\">";
-  page += data;
-  page += "</script>\n<script>";
-  page += script;
-  page += "</script>\n</body>\n</html>\n";
-  return page;
+  return render::offline_page((name.empty() ? "report" : name) + " — layerscope report",
+                              render::web_assets::report_page_style(),
+                              render::web_assets::report_page_script(),
+                              {{"layerscope-graph", render::graph_page_json(full, initial, {})},
+                               {"layerscope-report", report_json(sources, options)}});
 }
 
 void write_report_html(const ReportSources& sources, const PageOptions& options,
                        const std::string& path) {
-  const std::string page = report_html(sources, options);
-  std::ofstream file(path, std::ios::binary);
-  if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-  file.write(page.data(), static_cast<std::streamsize>(page.size()));
-  if (!file.flush()) throw Error("cannot write '" + path + "': write error");
+  render::write_page(path, report_html(sources, options));
 }
 
 }  // namespace layerscope::report

@@ -135,6 +135,7 @@ int run_report(const ReportOptions& options) {
   report::PageOptions page_options;
   page_options.tsne = options.tsne;
   page_options.seed = options.inputs.seed;
+  page_options.input_name = onnx_input_name;
   report::write_report_html({model, collector, names, labels}, page_options, options.output);
 
   const double seconds =

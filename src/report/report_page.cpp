@@ -9,7 +9,6 @@
 
 #include <layerscope/analysis.h>
 #include <layerscope/error.h>
-#include <layerscope/onnx.h>
 #include <layerscope/summary.h>
 
 #include <nlohmann/json.hpp>
@@ -214,7 +213,7 @@ std::string report_json(const ReportSources& sources, const PageOptions& options
 
 std::string report_html(const ReportSources& sources, const PageOptions& options) {
   render::ViewOptions view_options;
-  view_options.input_name = onnx_input_name;
+  view_options.input_name = options.input_name;
   // The page lays the graph out in the browser before it answers: deeper groups start collapsed
   // past a few hundred boxes (a click opens them).
   view_options.auto_item_budget = 300;

@@ -360,8 +360,15 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
   histo->mutable_bucket_limit()->Add(h.bucket_limit.begin(), h.bucket_limit.end());
   histo->mutable_bucket()->Add(h.bucket.begin(), h.bucket.end());
   impl_->write(event, walltime, step);
-  return {static_cast<int64_t>(h.num), h.nan_count, h.pos_inf_count, h.neg_inf_count, h.zero_count,
-          h.sum, h.sum_squares, h.min, h.max};
+  return {static_cast<int64_t>(h.num),
+          h.nan_count,
+          h.pos_inf_count,
+          h.neg_inf_count,
+          h.zero_count,
+          h.sum,
+          h.sum_squares,
+          h.min,
+          h.max};
 }
 
 void SummaryWriter::add_image(const std::string& tag, const float* values, int height, int width,

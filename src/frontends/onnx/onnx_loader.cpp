@@ -23,8 +23,8 @@
 namespace layerscope {
 namespace {
 
-using onnx_frontend::tensor_from_proto;
 using onnx_frontend::take_tensor_from_proto;
+using onnx_frontend::tensor_from_proto;
 
 std::string one_line(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');

@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/table.h"
+#include "observe/stats_json.h"
 
 #include <layerscope/dump.h>
 #include <layerscope/error.h>
@@ -34,24 +35,15 @@ struct RunOptions {
   bool no_stats = false;  // run without observers
 };
 
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(format_number(v));
-}
-
 nlohmann::json record_json(const LayerRecord& r) {
-  return {{"name", r.value},
-          {"node", r.node},
-          {"op", r.op},
-          {"dtype", dtype_name(r.dtype)},
-          {"shape", r.shape},
-          {"min", number(r.stats.min)},
-          {"max", number(r.stats.max)},
-          {"mean", number(r.stats.mean)},
-          {"std", number(r.stats.std)},
-          {"zero_fraction", r.stats.zero_fraction},
-          {"nan_count", r.stats.nan_count},
-          {"inf_count", r.stats.inf_count},
-          {"seconds", r.seconds}};
+  nlohmann::json out = stats_json(r.stats);
+  out.update({{"name", r.value},
+              {"node", r.node},
+              {"op", r.op},
+              {"dtype", dtype_name(r.dtype)},
+              {"shape", r.shape},
+              {"seconds", r.seconds}});
+  return out;
 }
 
 std::string nonfinite_message(const LayerRecord& r) {

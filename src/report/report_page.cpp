@@ -1,6 +1,7 @@
 // Report data -> JSON -> one offline HTML page (see report_page.h).
 #include "report/report_page.h"
 
+#include "observe/stats_json.h"
 #include "render/graph_html.h"
 #include "render/graph_view.h"
 #include "render/html_page.h"
@@ -19,12 +20,6 @@ namespace layerscope::report {
 namespace {
 
 using nlohmann::json;
-
-json number(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
 
 json shape_json(const std::optional<StaticShape>& shape) {
   if (!shape) return nullptr;
@@ -65,18 +60,12 @@ json model_json(const Model& model) {
 }
 
 json sample_json(const LayerSample& s, bool with_histogram) {
-  json out = {{"input", s.input},
+  json out = stats_json(s.stats);  // as `run --json` writes them
+  out.update({{"input", s.input},
               {"dtype", dtype_name(s.dtype)},
               {"shape", s.shape},
               {"count", s.stats.count},
-              {"min", number(s.stats.min)},
-              {"max", number(s.stats.max)},
-              {"mean", number(s.stats.mean)},
-              {"std", number(s.stats.std)},
-              {"zero_fraction", s.stats.zero_fraction},
-              {"nan_count", s.stats.nan_count},
-              {"inf_count", s.stats.inf_count},
-              {"seconds", s.seconds}};
+              {"seconds", s.seconds}});
   if (with_histogram && !s.histogram.counts.empty())
     out["histogram"] = {
         {"min", s.histogram.min}, {"max", s.histogram.max}, {"counts", s.histogram.counts}};

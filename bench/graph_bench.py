@@ -34,8 +34,8 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_MODEL_DIR = os.path.join(tempfile.gettempdir(), "layerscope-bench-models")
+from bench_common import DEFAULT_MODEL_DIR, ROOT, export_model
+
 TARGETS = {10000: 5.0, 50000: 30.0}  # seconds at the default depth
 OPS = ["Relu", "Sigmoid", "Tanh", "Neg", "Abs"]
 
@@ -116,10 +116,8 @@ def main():
     os.makedirs(args.model_dir, exist_ok=True)
 
     models = []
-    sys.path.insert(0, os.path.join(ROOT, "tests", "real_models"))
-    from export_models import export  # python3-torch and torchvision: exported once, then cached
-    for name in ("resnet50", "transformer12"):
-        models.append((name, export(name, 13, args.model_dir)["model"], None))
+    for name in ("resnet50", "transformer12"):  # python3-torch: exported once, then cached
+        models.append((name, export_model(name, args.model_dir)["model"], None))
     for size in (int(s) for s in args.sizes.split(",") if s):
         path = os.path.join(args.model_dir, "graph_dag_%d%s.onnx" % (size, "_flat" if args.flat else ""))
         if not os.path.exists(path):

@@ -27,40 +27,16 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXPORTER_DIR = os.path.join(ROOT, "tests", "real_models")
-DEFAULT_MODEL_DIR = os.path.join(tempfile.gettempdir(), "layerscope-bench-models")
-OPSET = 13
+from bench_common import OPSET, DEFAULT_MODEL_DIR, ROOT, export_model, find_layerscope, run_process
+
 TIME_TARGET = 3.0
 SIZE_TARGET_MB = 20.0
 READY_TARGET_MS = 2000
-
-
-def find_layerscope(explicit):
-    candidates = [explicit] if explicit else [os.path.join(ROOT, "build", "layerscope"),
-                                              os.path.join(ROOT, "build-bench", "layerscope")]
-    for path in candidates:
-        if path and os.path.exists(path):
-            return path
-    sys.exit("error: no layerscope binary in build/ or build-bench/; build one or pass "
-             "--layerscope PATH")
-
-
-def timed(cmd):
-    start = time.monotonic()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.monotonic() - start
-    if r.returncode != 0:
-        lines = (r.stderr or r.stdout).strip().splitlines()
-        sys.exit(f"error: {' '.join(cmd[:2])} failed: {lines[-1] if lines else r.returncode}")
-    return r.stdout, wall
 
 
 def write_inputs(folder, like, count, seed=0):
@@ -79,7 +55,7 @@ def page_timing(page):
     script = os.path.join(ROOT, "web", "browser_tests", "page_timing.mjs")
     if not node or not os.path.exists("/usr/bin/chromium"):
         return None
-    out, _ = timed([node, script, page, "5"])
+    out, _ = run_process([node, script, page, "5"])
     return json.loads(out)
 
 
@@ -119,9 +95,7 @@ def main(argv=None):
     if args.inputs < 2:
         sys.exit("error: --inputs must be at least 2")
     layerscope = find_layerscope(args.layerscope)
-    sys.path.insert(0, EXPORTER_DIR)
-    from export_models import export
-    model = export(args.model, OPSET, args.model_dir)
+    model = export_model(args.model, args.model_dir)
 
     work = tempfile.mkdtemp(prefix="layerscope-report-bench-")
     try:
@@ -132,11 +106,11 @@ def main(argv=None):
         load_before = os.getloadavg()[0]
         rounds = []
         for _ in range(args.rounds):
-            _, run_s = timed([layerscope, "run", model["model"], "--input", "input=" + paths[0],
-                              "--repeat", str(args.inputs - 1), "--threads", str(args.threads),
-                              "--json"])
-            out, report_s = timed([layerscope, "report", model["model"], "--inputs-dir", inputs_dir,
-                                   "--threads", str(args.threads), "-o", page])
+            _, run_s = run_process([layerscope, "run", model["model"], "--input",
+                                    "input=" + paths[0], "--repeat", str(args.inputs - 1),
+                                    "--threads", str(args.threads), "--json"])
+            out, report_s = run_process([layerscope, "report", model["model"], "--inputs-dir",
+                                         inputs_dir, "--threads", str(args.threads), "-o", page])
             rounds.append({"run_s": run_s, "report_s": report_s, "page_mb": os.path.getsize(page) / 1e6,
                            "summary": out.splitlines()[0]})
         load_after = os.getloadavg()[0]
@@ -149,8 +123,8 @@ def main(argv=None):
         os.mkdir(many)
         write_inputs(many, like, 64, seed=2)
         size_page = os.path.join(size_dir, "hundred.html")
-        size_out, size_s = timed([layerscope, "report", hundred, "--inputs-dir", many,
-                                  "--threads", str(args.threads), "-o", size_page])
+        size_out, size_s = run_process([layerscope, "report", hundred, "--inputs-dir", many,
+                                        "--threads", str(args.threads), "-o", size_page])
         size_mb = os.path.getsize(size_page) / 1e6
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -28,43 +28,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXPORTER_DIR = os.path.join(ROOT, "tests", "real_models")
-DEFAULT_MODEL_DIR = os.path.join(tempfile.gettempdir(), "layerscope-bench-models")
-OPSET = 13
+from bench_common import DEFAULT_MODEL_DIR, export_model, find_layerscope, run_process
+
 TARGET = 1.10
 STEP_LINE = re.compile(r"^time: ([0-9.e+-]+) s, ([0-9.e+-]+) ms per step$", re.M)
-
-
-def find_layerscope(explicit):
-    candidates = [explicit] if explicit else [os.path.join(ROOT, "build", "layerscope"),
-                                              os.path.join(ROOT, "build-bench", "layerscope")]
-    for path in candidates:
-        if path and os.path.exists(path):
-            return path
-    sys.exit("error: no layerscope binary in build/ or build-bench/; build one or pass "
-             "--layerscope PATH")
-
-
-def prepare_model(name, model_dir):
-    sys.path.insert(0, EXPORTER_DIR)
-    from export_models import export
-    return export(name, OPSET, model_dir)
-
-
-def run_process(cmd):
-    start = time.monotonic()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.monotonic() - start
-    if r.returncode != 0:
-        lines = (r.stderr or r.stdout).strip().splitlines()
-        sys.exit(f"error: {' '.join(cmd[:2])} failed: {lines[-1] if lines else r.returncode}")
-    return r.stdout, wall
 
 
 def measure_run(layerscope, model, args):
@@ -108,7 +78,7 @@ def main(argv=None):
         sys.exit("error: --inputs must be at least 2")
 
     layerscope = find_layerscope(args.layerscope)
-    model = prepare_model(args.model, args.model_dir)
+    model = export_model(args.model, args.model_dir)
     inputs_dir = tempfile.mkdtemp(prefix="layerscope-log-bench-inputs-")
     try:
         for i in range(args.inputs):  # N names for one file: the same input every step

@@ -6,16 +6,15 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath, pathToFileURL} from 'node:url';
+import {fileURLToPath} from 'node:url';
 
-import {chromium} from 'playwright-core';
+import {checker, launchBrowser} from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = process.env.LAYERSCOPE_SOURCE_DIR || path.join(here, '..', '..');
 const binary = process.env.LAYERSCOPE || path.join(source, 'build', 'layerscope');
 const outDir = process.env.OUT_DIR || path.join(source, 'build', 'graph_html_browser');
 const python = process.env.PYTHON || '/usr/bin/python3';
-const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const HOSTILE = 'say "hi" </script><script>alert(1)</script> & \\N';
 
 fs.mkdirSync(outDir, {recursive: true});
@@ -30,40 +29,8 @@ function graphPage(model, name, ...args) {
   return {file: out, nodes: Number(m[1]), edges: Number(m[2])};
 }
 
-const browser = await chromium.launch({
-  executablePath: browserPath,
-  headless: true,
-  args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
-});
-let failures = 0;
-
-async function check(name, fn) {
-  const context = await browser.newContext({viewport: {width: 1200, height: 800}});
-  const page = await context.newPage();
-  const problems = [];
-  const requests = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(String(error)));
-  page.on('request', (request) => requests.push(request.url()));
-  const open = async (file) => {
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForSelector('body.ready', {timeout: 30000});
-    return pathToFileURL(file).href;
-  };
-  try {
-    const url = await fn(page, open);
-    assert.deepEqual(problems, [], 'console errors or page errors');
-    assert.deepEqual(requests.filter((r) => r !== url), [], 'requests other than the page');
-    console.log('ok -', name);
-  } catch (error) {
-    failures += 1;
-    console.log('not ok -', name, '\n', error.stack || error);
-    await page.screenshot({path: path.join(outDir, name.replace(/\W+/g, '_') + '_failed.png')});
-  }
-  await context.close();
-}
+const browser = await launchBrowser();
+const {check, failures} = checker(browser, {outDir, viewport: {width: 1200, height: 800}});
 
 const drawnNodes = (page) => page.locator('#graph .node').count();
 const drawnEdges = (page) => page.locator('#graph .edge').count();
@@ -185,8 +152,8 @@ await check('hostile names: escaped, shown as written', async (page, open) => {
 });
 
 await browser.close();
-if (failures) {
-  console.log(`${failures} failed`);
+if (failures()) {
+  console.log(`${failures()} failed`);
   process.exit(1);
 }
 console.log(`all passed; screenshots in ${outDir}`);

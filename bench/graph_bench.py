@@ -18,7 +18,7 @@ For each model, each in its own process under `/usr/bin/time -f "%e %M"` (wall t
                     layout of the same graph, every node, in one call; stopped after --dot-timeout
     graph-html      layerscope graph MODEL -o x.html           (the default depth; page size too)
     page-ready      that page in headless Chromium: navigation start to the end of its first
-                    layout and drawing (bench/graph_page_timing.mjs, median of 3; skipped with
+                    layout and drawing (web/browser_tests/page_timing.mjs, median of 3; skipped with
                     --no-browser or without /usr/bin/chromium and web/node_modules)
 Prints a table, the ratios dot-svg / graph-svg-all and graph-html / graph-svg, and the targets
 (10k nodes <= 5 s, 50k <= 30 s at the default depth, on 2 cores, for SVG and HTML). Nothing is
@@ -149,8 +149,8 @@ def main():
             row["html-mib"] = os.path.getsize(html) / 2**20
             row["page-ready"] = None
             if browser:
-                r = subprocess.run(["node", os.path.join(ROOT, "bench", "graph_page_timing.mjs"), html],
-                                   capture_output=True, text=True)
+                timing = os.path.join(ROOT, "web", "browser_tests", "page_timing.mjs")
+                r = subprocess.run(["node", timing, html, "3"], capture_output=True, text=True)
                 if r.returncode != 0:
                     sys.exit("page timing failed:\n" + r.stderr)
                 row["page-ready"] = json.loads(r.stdout)
@@ -187,7 +187,7 @@ def print_row(row, dot_timeout):
     if ready:
         print("  %-14s %.2f s (first layout %.2f s; %d boxes, %d open groups; runs %s)"
               % ("page-ready", ready["ready_ms"] / 1000, ready["layout_ms"] / 1000, ready["nodes"],
-                 ready["open_groups"], ", ".join("%.2f" % (ms / 1000) for ms in ready["runs"])))
+                 ready["open_groups"], ", ".join("%.2f" % (ms / 1000) for ms in ready["rounds"])))
     if row["target"]:
         for key in ("graph-svg", "graph-html"):
             met = row[key][0] <= row["target"]

@@ -9,8 +9,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 namespace layerscope {
 namespace {
@@ -103,6 +107,40 @@ TEST(Session, AnObserverCanStopTheRun) {
       session->run({{"image", read_npy(kModels + "/digits/digit_00_label_0.npy")}}, &stop);
   EXPECT_EQ(stop.seen_, 2);
   EXPECT_TRUE(outputs.empty());
+}
+
+// Asks the runtime's parallel_for to split work on every tensor it sees and notes which threads
+// ran the pieces.
+class ParallelProbe : public Observer {
+ public:
+  ObserverAction on_value(const Value&, const Tensor&, const RunContext& context) override {
+    if (!context.parallel_for) return ObserverAction::Continue;
+    (*context.parallel_for)(64, [&](int64_t begin, int64_t end) {
+      // Long enough that no thread can take every piece before the others start.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::lock_guard<std::mutex> lock(mutex_);
+      pieces += end - begin;
+      threads.insert(std::this_thread::get_id());
+    });
+    return ObserverAction::Continue;
+  }
+  std::mutex mutex_;
+  int64_t pieces = 0;
+  std::set<std::thread::id> threads;
+};
+
+TEST(Session, ObserversParallelForRunsOnTheSessionsThreads) {
+  // ATen's at::parallel_for is an inline template that runs serially unless the code calling it
+  // was compiled with OpenMP: this failed while the runtime was built without -fopenmp.
+  const Model model = load_onnx(kModels + "/digits_cnn.onnx");
+  const Tensor image = read_npy(kModels + "/digits/digit_00_label_0.npy");
+  for (int threads : {1, 2}) {
+    auto session = create_session(model, {.threads = threads});
+    ParallelProbe probe;
+    session->run({{"image", image}}, &probe);
+    EXPECT_EQ(probe.pieces, 6 * 64) << threads << " threads";
+    EXPECT_EQ(probe.threads.size(), static_cast<std::size_t>(threads));
+  }
 }
 
 TEST(Session, NanIsTracedToTheNodeThatMadeIt) {

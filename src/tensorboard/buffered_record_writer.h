@@ -1,8 +1,8 @@
 #pragma once
 // Records collected in memory and written to the event file in large pieces: by a background
-// thread every `flush_seconds`, by whoever adds a record when the buffer has grown well past
-// `buffer_bytes` (so memory stays bounded when the disk is slower than the producer), and on
-// flush() and close().
+// thread every `flush_seconds`, by whoever adds the record that brings it to `buffer_bytes` (so
+// memory stays bounded, and a producer faster than the disk waits for it), and on flush() and
+// close().
 //
 // Whole records only: the buffer holds complete framed records, and every write() hands the OS a
 // run of them. A process killed mid-run leaves the records written before; at most the last one is

@@ -3,11 +3,28 @@
 
 #include <layerscope/error.h>
 
+#include <malloc.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
 
+namespace {
+
+// Every layer's output is allocated and freed again, a few MB at a time. By default glibc maps such
+// blocks fresh (or trims the heap after a large free), so each reuse faults in and zeroes its pages
+// again. Both limits fixed keep freed memory for the next tensors instead, at no higher peak
+// (resnet50, 30 inputs, 2 threads: `log` 389k -> 92k page faults, `run` 174k -> 80k; peak RSS
+// 429 MB either way). Fixing only one of them turns glibc's adaptive choice off and is worse.
+void keep_freed_memory_for_reuse() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();
   CLI::App app{"layerscope: run a neural network and see every layer's output."};
   app.require_subcommand(1);
   app.footer(

@@ -46,6 +46,10 @@ class Observer {
   // it beyond the call. Returning Stop ends the run after this node.
   virtual ObserverAction on_value(const Value& value, const Tensor& tensor,
                                   const RunContext& context) = 0;
+  // Called once as a run ends, also when it stopped early or failed (an error thrown here then is
+  // dropped: the run's own is reported). Observers that hold tensors back finish with them here,
+  // so that everything is done when Session::run returns.
+  virtual void on_run_end() {}
 };
 
 // Fans one run out to several observers; a node is handed over if any of them wants it, and each
@@ -56,6 +60,7 @@ class ObserverList : public Observer {
   bool wants(const Graph& graph, const Node& node) override;
   ObserverAction on_value(const Value& value, const Tensor& tensor,
                           const RunContext& context) override;
+  void on_run_end() override;  // every observer's, then the first error thrown
 
  private:
   std::vector<Observer*> observers_;

@@ -39,6 +39,9 @@
 namespace layerscope {
 
 class Tensor;
+namespace tensorboard {
+struct SummaryWriterAccess;  // the library's own observers: add_* split into work and write
+}
 
 // How the values of a float image are laid out: height x width x channels (channels interleaved)
 // or channels x height x width (planes, as PyTorch's tensors).
@@ -239,6 +242,7 @@ class SummaryWriter {
   const std::string& file_path() const;  // the event file
 
  private:
+  friend struct tensorboard::SummaryWriterAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

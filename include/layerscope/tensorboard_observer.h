@@ -22,12 +22,19 @@
 //                       maps RGB; NaN is magenta (render::Colormap::kNanColor), which makes a gray
 //                       grid RGB too.
 //
-// With `background` set, on_value only queues the tensor (a handle: no copy) and one logging
-// thread of the observer's own bins, draws and writes it, so the model runs on while the last
-// layer is logged; `pending_bytes` bounds the tensors held (on_value waits beyond it). Records are
-// written in the same order either way. flush() waits until everything queued is written; call it
-// before closing the writer (the destructor waits too). An error on the logging thread is thrown
-// by the next on_value() or flush().
+// Inside a run, tensors are by default logged in batches (`batch_bytes`): held (handles, no copy)
+// until enough have come or the run ends, then binned, drawn and encoded on the runtime's threads,
+// a tensor per thread, and written in the order they came. Everything is written when
+// Session::run returns.
+//
+// With `background` set, on_value only queues the tensor and one logging thread of the observer's
+// own bins, draws and writes it, so the model runs on while the last layer is logged (worth it when
+// the model's threads leave a core free); `pending_bytes` bounds the tensors held (on_value waits
+// beyond it). flush() waits until everything queued is written; call it before closing the writer
+// (the destructor waits too). An error on the logging thread is thrown by the next on_value() or
+// flush().
+//
+// Records are written in the same order in every mode.
 #include <layerscope/observer.h>
 #include <layerscope/stats.h>
 #include <layerscope/summary_writer.h>
@@ -37,6 +44,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace layerscope {
 
@@ -49,7 +57,11 @@ struct TensorBoardObserverOptions {
   int images = 8;     // channels in each feature-map grid; 0 logs no images
   // Feature-map colors: gray, viridis, magma, inferno, plasma, turbo or jet (matplotlib's maps).
   std::string colormap = "gray";
-  bool background = false;                             // log on a thread of the observer's own
+  bool background = false;  // log on a thread of the observer's own
+  // Without `background`, inside a run (the runtime's threads at hand): tensors wait until this
+  // many bytes have come or the run ends, and are then logged together, spread over the threads
+  // a tensor each. 0: each is logged as it comes, its histogram alone split over the threads.
+  std::size_t batch_bytes = std::size_t(32) << 20;
   std::size_t pending_bytes = std::size_t(256) << 20;  // most tensor bytes queued (background)
 };
 
@@ -68,6 +80,7 @@ class TensorBoardObserver : public Observer {
   bool wants(const Graph& graph, const Node& node) override;
   ObserverAction on_value(const Value& value, const Tensor& tensor,
                           const RunContext& context) override;
+  void on_run_end() override;  // logs the tensors batched (not those queued for `background`)
 
   // Tags of the tensors logged so far (distinct), and how many histograms, scalars and images.
   const std::set<std::string>& tensors() const { return tensors_; }
@@ -81,7 +94,11 @@ class TensorBoardObserver : public Observer {
  private:
   struct Job;
   class Worker;
+  struct Prepared;
   void log(const Job& job, const ParallelFor* parallel_for);
+  Prepared prepare(const Job& job, const ParallelFor* parallel_for) const;  // any thread
+  void write(const Job& job, const Prepared& prepared);
+  void log_batch();
 
   SummaryWriter& writer_;
   int64_t step_;
@@ -90,6 +107,9 @@ class TensorBoardObserver : public Observer {
   std::set<std::string> tensors_;
   int64_t histograms_ = 0, scalars_ = 0, images_ = 0;
   std::unique_ptr<Worker> worker_;  // set when options_.background
+  std::vector<Job> batch_;          // waiting to be logged together (batch_bytes)
+  std::size_t batch_bytes_ = 0;
+  const ParallelFor* batch_parallel_for_ = nullptr;  // the runtime's, from the last on_value
 };
 
 }  // namespace layerscope

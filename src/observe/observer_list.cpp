@@ -1,5 +1,7 @@
 #include <layerscope/observer.h>
 
+#include <exception>
+
 namespace layerscope {
 
 bool ObserverList::wants(const Graph& graph, const Node& node) {
@@ -26,6 +28,18 @@ ObserverAction ObserverList::on_value(const Value& value, const Tensor& tensor,
       action = ObserverAction::Stop;
   }
   return action;
+}
+
+void ObserverList::on_run_end() {
+  std::exception_ptr first_error;
+  for (Observer* observer : observers_) {
+    try {
+      observer->on_run_end();
+    } catch (...) {
+      if (!first_error) first_error = std::current_exception();
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace layerscope

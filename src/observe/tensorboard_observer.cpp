@@ -3,14 +3,19 @@
 #include "graph/half.h"
 #include "render/colormap.h"
 #include "render/plot_feature_grid.h"
+#include "tensorboard/summary_writer_access.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <numeric>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -78,6 +83,13 @@ struct TensorBoardObserver::Job {
   std::string tag;
   Tensor tensor;  // a handle: keeps the runtime's buffer alive until logged
   int64_t step = 0;
+};
+
+// What logging a job computes before anything is written.
+struct TensorBoardObserver::Prepared {
+  std::optional<tensorboard::Histogram> histogram;  // floating tensors
+  TensorStats stats;
+  std::optional<tensorboard::EncodedImage> image;  // rank-4 floating tensors, with `images` > 0
 };
 
 // The logging thread: jobs in order, at most `limit` tensor bytes waiting (one job is always
@@ -169,10 +181,22 @@ TensorBoardObserver::TensorBoardObserver(SummaryWriter& writer, int64_t step,
   if (options_.background) worker_ = std::make_unique<Worker>(*this, options_.pending_bytes);
 }
 
-TensorBoardObserver::~TensorBoardObserver() = default;  // the worker finishes its queue first
+TensorBoardObserver::~TensorBoardObserver() {
+  // The worker finishes its queue as it stops; a batch still waiting is logged here.
+  try {
+    if (!batch_.empty()) log_batch();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "layerscope: TensorBoard logging failed: %s\n", e.what());
+  }
+}
+
+void TensorBoardObserver::on_run_end() {
+  if (!batch_.empty()) log_batch();
+}
 
 void TensorBoardObserver::flush() {
   if (worker_) worker_->wait_idle();
+  if (!batch_.empty()) log_batch();
 }
 
 bool TensorBoardObserver::wants(const Graph& graph, const Node& node) {
@@ -198,42 +222,44 @@ ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& t
   histograms_ += floating;
   scalars_ += 5;
   images_ += floating && options_.images > 0 && is_feature_map(tensor.shape());
-  if (worker_)
+  if (worker_) {
     worker_->push(std::move(job));
-  else
+  } else if (options_.batch_bytes > 0 && context.parallel_for) {
+    batch_bytes_ += job.tensor.nbytes();
+    batch_.push_back(std::move(job));
+    batch_parallel_for_ = context.parallel_for;
+    if (batch_bytes_ >= options_.batch_bytes) log_batch();
+  } else {
     log(job, context.parallel_for);
+  }
   return ObserverAction::Continue;
 }
 
 void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
+  write(job, prepare(job, parallel_for));
+}
+
+TensorBoardObserver::Prepared TensorBoardObserver::prepare(const Job& job,
+                                                           const ParallelFor* parallel_for) const {
   const Tensor& tensor = job.tensor;
-  const std::string& tag = job.tag;
-  const int64_t step = job.step;
+  Prepared out;
   std::vector<float> storage;
   const float* floats = as_floats(tensor, storage);
-  TensorStats stats;
-  if (floats) {
-    HistogramOptions histogram;
-    histogram.parallel_for = parallel_for;
-    const HistogramCounts counts = writer_.add_histogram(
-        tag, floats, static_cast<std::size_t>(tensor.numel()), step, histogram);
-    // float32 values, and float16/bfloat16 ones widened exactly, were all counted in that one
-    // pass; float64 values may have overflowed on the way to float, so they get their own.
-    if (tensor.dtype() != DType::Float64)
-      stats = stats_from_counts(counts, tensor.numel());
-    else
-      stats = compute_stats(tensor, parallel_for);
-  } else {
-    stats = compute_stats(tensor, parallel_for);
+  if (!floats) {
+    out.stats = compute_stats(tensor, parallel_for);
+    return out;
   }
-  writer_.add_scalar(tag + "/mean", stats.mean, step);
-  writer_.add_scalar(tag + "/std", stats.std, step);
-  writer_.add_scalar(tag + "/zero_fraction", stats.zero_fraction, step);
-  writer_.add_scalar(tag + "/nan_count", static_cast<double>(stats.nan_count), step);
-  writer_.add_scalar(tag + "/inf_count", static_cast<double>(stats.inf_count), step);
+  const auto count = static_cast<std::size_t>(tensor.numel());
+  out.histogram = parallel_for ? tensorboard::make_histogram(floats, count, *parallel_for)
+                               : tensorboard::make_histogram(floats, count);
+  // float32 values, and float16/bfloat16 ones widened exactly, were all counted in that one
+  // pass; float64 values may have overflowed on the way to float, so they get their own.
+  out.stats = tensor.dtype() != DType::Float64
+                  ? stats_from_counts(tensorboard::histogram_counts(*out.histogram), tensor.numel())
+                  : compute_stats(tensor, parallel_for);
 
   const Shape& shape = tensor.shape();
-  if (floats && options_.images > 0 && is_feature_map(shape)) {
+  if (options_.images > 0 && is_feature_map(shape)) {
     const int64_t plane = shape[2] * shape[3];
     const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
     // The first item's first channels, each scaled to its own range.
@@ -247,8 +273,61 @@ void TensorBoardObserver::log(const Job& job, const ParallelFor* parallel_for) {
       colormap_->to_gray(grid.data(), grid.size(), pixels.data());
     else
       colormap_->to_rgb(grid.data(), grid.size(), pixels.data());
-    writer_.add_images(tag + "/feature_maps", pixels.data(), static_cast<int>(channels),
-                       static_cast<int>(shape[2]), static_cast<int>(shape[3]), colors, step);
+    out.image = tensorboard::encode_image_grid(
+        job.tag + "/feature_maps", pixels.data(), static_cast<int>(channels),
+        static_cast<int>(shape[2]), static_cast<int>(shape[3]), colors);
+  }
+  return out;
+}
+
+void TensorBoardObserver::write(const Job& job, const Prepared& prepared) {
+  const std::string& tag = job.tag;
+  const int64_t step = job.step;
+  using tensorboard::SummaryWriterAccess;
+  if (prepared.histogram)
+    SummaryWriterAccess::write_histogram(writer_, tag, *prepared.histogram, step);
+  const TensorStats& stats = prepared.stats;
+  writer_.add_scalar(tag + "/mean", stats.mean, step);
+  writer_.add_scalar(tag + "/std", stats.std, step);
+  writer_.add_scalar(tag + "/zero_fraction", stats.zero_fraction, step);
+  writer_.add_scalar(tag + "/nan_count", static_cast<double>(stats.nan_count), step);
+  writer_.add_scalar(tag + "/inf_count", static_cast<double>(stats.inf_count), step);
+  if (prepared.image)
+    SummaryWriterAccess::write_image(writer_, tag + "/feature_maps", *prepared.image, step);
+}
+
+void TensorBoardObserver::log_batch() {
+  std::vector<Job> jobs = std::move(batch_);
+  batch_.clear();
+  batch_bytes_ = 0;
+  if (jobs.size() == 1 || !batch_parallel_for_) {
+    // One tensor (larger than the batch) splits its own histogram over the threads instead.
+    for (const Job& job : jobs) log(job, batch_parallel_for_);
+    return;
+  }
+  // Each thread takes the largest job left, so they finish together; the records are then written
+  // in the order the tensors came.
+  std::vector<std::size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return jobs[a].tensor.nbytes() > jobs[b].tensor.nbytes();
+  });
+  std::vector<Prepared> prepared(jobs.size());
+  std::vector<std::exception_ptr> errors(jobs.size());
+  std::atomic<std::size_t> next{0};
+  (*batch_parallel_for_)(static_cast<int64_t>(jobs.size()), [&](int64_t, int64_t) {
+    for (std::size_t k; (k = next.fetch_add(1)) < order.size();) {
+      const std::size_t j = order[k];
+      try {
+        prepared[j] = prepare(jobs[j], nullptr);
+      } catch (...) {
+        errors[j] = std::current_exception();
+      }
+    }
+  });
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (errors[j]) std::rethrow_exception(errors[j]);  // the later tensors are dropped
+    write(jobs[j], prepared[j]);
   }
 }
 

@@ -44,7 +44,19 @@ class AtenSession : public Session {
       const std::string& name = graph_.values[v].name;
       aten_inputs.push_back(to_aten(inputs.at(name), "input '" + name + "'"));
     }
-    const Tensors outputs = executor_.run(aten_inputs, nullptr, observer);
+    Tensors outputs;
+    try {
+      outputs = executor_.run(aten_inputs, nullptr, observer);
+    } catch (...) {
+      if (observer) {
+        try {
+          observer->on_run_end();
+        } catch (...) {  // the run's error is the one to report
+        }
+      }
+      throw;
+    }
+    if (observer) observer->on_run_end();
     std::map<std::string, Tensor> results;
     for (std::size_t i = 0; i < outputs.size(); ++i)
       if (outputs[i].defined())

@@ -11,6 +11,7 @@
 #include "tensorboard/projector.h"
 #include "tensorboard/proto/event.pb.h"
 #include "tensorboard/record_writer.h"
+#include "tensorboard/summary_writer_access.h"
 
 #include <unistd.h>
 
@@ -297,16 +298,10 @@ void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int
                               int channels, int64_t step, std::optional<double> walltime) {
   check_tag(tag);
   check_image_shape(tag, height, width, channels);
-  pb::Event event;
-  pb::Summary::Value* v = event.mutable_summary()->add_value();
-  v->set_tag(tag);
-  pb::Summary::Image* image = v->mutable_image();
-  image->set_height(height);
-  image->set_width(width);
-  image->set_colorspace(channels);
-  image->set_encoded_image_string(
-      tensorboard::encode_png(pixels, height, width, channels, "image '" + tag + "'"));
-  impl_->write(event, walltime, step);
+  tensorboard::EncodedImage image{
+      tensorboard::encode_png(pixels, height, width, channels, "image '" + tag + "'"), height,
+      width, channels};
+  tensorboard::SummaryWriterAccess::write_image(*this, tag, image, step, walltime);
 }
 
 void SummaryWriter::add_graph(const Graph& graph, std::optional<double> walltime) {
@@ -348,27 +343,8 @@ HistogramCounts SummaryWriter::add_histogram(const std::string& tag, const float
       options.bins > 0       ? tensorboard::make_histogram_equal_bins(values, count, options.bins)
       : options.parallel_for ? tensorboard::make_histogram(values, count, *options.parallel_for)
                              : tensorboard::make_histogram(values, count);
-  pb::Event event;
-  pb::Summary::Value* v = event.mutable_summary()->add_value();
-  v->set_tag(tag);
-  pb::HistogramProto* histo = v->mutable_histo();
-  histo->set_min(h.min);
-  histo->set_max(h.max);
-  histo->set_num(h.num);
-  histo->set_sum(h.sum);
-  histo->set_sum_squares(h.sum_squares);
-  histo->mutable_bucket_limit()->Add(h.bucket_limit.begin(), h.bucket_limit.end());
-  histo->mutable_bucket()->Add(h.bucket.begin(), h.bucket.end());
-  impl_->write(event, walltime, step);
-  return {static_cast<int64_t>(h.num),
-          h.nan_count,
-          h.pos_inf_count,
-          h.neg_inf_count,
-          h.zero_count,
-          h.sum,
-          h.sum_squares,
-          h.min,
-          h.max};
+  tensorboard::SummaryWriterAccess::write_histogram(*this, tag, h, step, walltime);
+  return tensorboard::histogram_counts(h);
 }
 
 void SummaryWriter::add_image(const std::string& tag, const float* values, int height, int width,
@@ -396,11 +372,9 @@ void SummaryWriter::add_images(const std::string& tag, const uint8_t* pixels, in
                                int width, int channels, int64_t step,
                                std::optional<double> walltime, int padding) {
   check_tag(tag);
-  check_image_shape(tag, height, width, channels);
-  int grid_height = 0, grid_width = 0;
-  const std::vector<uint8_t> grid =
-      make_grid(tag, pixels, count, height, width, channels, padding, grid_height, grid_width);
-  add_image(tag, grid.data(), grid_height, grid_width, channels, step, walltime);
+  const tensorboard::EncodedImage image =
+      tensorboard::encode_image_grid(tag, pixels, count, height, width, channels, padding);
+  tensorboard::SummaryWriterAccess::write_image(*this, tag, image, step, walltime);
 }
 
 void SummaryWriter::add_text(const std::string& tag, const std::string& text, int64_t step,
@@ -486,4 +460,63 @@ void SummaryWriter::close() {
 
 const std::string& SummaryWriter::file_path() const { return impl_->file->path(); }
 
+namespace tensorboard {
+
+EncodedImage encode_image_grid(const std::string& tag, const uint8_t* pixels, int count, int height,
+                               int width, int channels, int padding) {
+  check_image_shape(tag, height, width, channels);
+  EncodedImage image;
+  image.channels = channels;
+  const std::vector<uint8_t> grid =
+      make_grid(tag, pixels, count, height, width, channels, padding, image.height, image.width);
+  image.png = encode_png(grid.data(), image.height, image.width, channels, "image '" + tag + "'");
+  return image;
+}
+
+HistogramCounts histogram_counts(const Histogram& h) {
+  return {static_cast<int64_t>(h.num),
+          h.nan_count,
+          h.pos_inf_count,
+          h.neg_inf_count,
+          h.zero_count,
+          h.sum,
+          h.sum_squares,
+          h.min,
+          h.max};
+}
+
+void SummaryWriterAccess::write_histogram(SummaryWriter& writer, const std::string& tag,
+                                          const Histogram& h, int64_t step,
+                                          std::optional<double> walltime) {
+  check_tag(tag);
+  pb::Event event;
+  pb::Summary::Value* v = event.mutable_summary()->add_value();
+  v->set_tag(tag);
+  pb::HistogramProto* histo = v->mutable_histo();
+  histo->set_min(h.min);
+  histo->set_max(h.max);
+  histo->set_num(h.num);
+  histo->set_sum(h.sum);
+  histo->set_sum_squares(h.sum_squares);
+  histo->mutable_bucket_limit()->Add(h.bucket_limit.begin(), h.bucket_limit.end());
+  histo->mutable_bucket()->Add(h.bucket.begin(), h.bucket.end());
+  writer.impl_->write(event, walltime, step);
+}
+
+void SummaryWriterAccess::write_image(SummaryWriter& writer, const std::string& tag,
+                                      const EncodedImage& image, int64_t step,
+                                      std::optional<double> walltime) {
+  check_tag(tag);
+  pb::Event event;
+  pb::Summary::Value* v = event.mutable_summary()->add_value();
+  v->set_tag(tag);
+  pb::Summary::Image* out = v->mutable_image();
+  out->set_height(image.height);
+  out->set_width(image.width);
+  out->set_colorspace(image.channels);
+  out->set_encoded_image_string(image.png);
+  writer.impl_->write(event, walltime, step);
+}
+
+}  // namespace tensorboard
 }  // namespace layerscope

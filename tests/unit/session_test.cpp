@@ -143,6 +143,47 @@ TEST(Session, ObserversParallelForRunsOnTheSessionsThreads) {
   }
 }
 
+// Counts what it sees and the ends of runs; stops after `stop_after` values (0: never).
+class RunEndCounter : public Observer {
+ public:
+  explicit RunEndCounter(int stop_after = 0) : stop_after_(stop_after) {}
+  ObserverAction on_value(const Value&, const Tensor&, const RunContext&) override {
+    ++values;
+    return values == stop_after_ ? ObserverAction::Stop : ObserverAction::Continue;
+  }
+  void on_run_end() override { ++ends; }
+  int values = 0, ends = 0;
+
+ private:
+  int stop_after_;
+};
+
+TEST(Session, EveryRunEndsOnceForItsObserversWhetherItFinishesStopsOrFails) {
+  const Model model = load_onnx(kModels + "/digits_cnn.onnx");
+  const Tensor image = read_npy(kModels + "/digits/digit_00_label_0.npy");
+  auto session = create_session(model);
+  RunEndCounter whole, stopped(2);
+  ObserverList both;
+  both.add(&whole);
+  both.add(&stopped);
+  session->run({{"image", image}}, &both);
+  EXPECT_EQ(whole.ends, 1);
+  EXPECT_EQ(stopped.ends, 1);
+  RunEndCounter stops(2);
+  session->run({{"image", image}}, &stops);
+  EXPECT_EQ(stops.values, 2);
+  EXPECT_EQ(stops.ends, 1);
+  // A node's output over the byte limit fails the run midway.
+  auto limited = create_session(model, {.threads = 1, .max_tensor_bytes = 50000});
+  RunEndCounter failed;
+  EXPECT_FALSE(error_of([&] { limited->run({{"image", image}}, &failed); }).empty());
+  EXPECT_EQ(failed.ends, 1);
+  // Refused inputs: no run started, nothing observed, nothing to end.
+  RunEndCounter refused;
+  EXPECT_FALSE(error_of([&] { session->run({}, &refused); }).empty());
+  EXPECT_EQ(refused.ends, 0);
+}
+
 TEST(Session, NanIsTracedToTheNodeThatMadeIt) {
   ModelBuilder b;
   b.input("x", onnx::TensorProto::FLOAT, {3});

@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
 #include <png.h>
 
 #include <cmath>
@@ -158,8 +161,10 @@ std::vector<std::string> logged_values(const std::string& path) {
   return lines;
 }
 
-// Logs three steps of three tensors (two feature maps and a vector) and returns what the file says.
-std::vector<std::string> log_three_steps(TensorBoardObserverOptions options) {
+// Logs three steps (runs) of three tensors (two feature maps and a vector) and returns what the
+// file says.
+std::vector<std::string> log_three_steps(TensorBoardObserverOptions options,
+                                         const ParallelFor* parallel_for = nullptr) {
   test::TempDir dir;
   SummaryWriter writer(dir.path());
   TensorBoardObserver observer(writer, 0, options);
@@ -177,8 +182,9 @@ std::vector<std::string> log_three_steps(TensorBoardObserverOptions options) {
       Value value;
       value.name = "/layer" + std::to_string(t) + "/out";
       observer.on_value(value, Tensor::wrap(DType::Float32, shape, data.data(), nullptr),
-                        RunContext{graph, node, t, 0.0});
+                        RunContext{graph, node, t, 0.0, parallel_for});
     }
+    observer.on_run_end();
   }
   observer.flush();
   EXPECT_EQ(observer.histograms(), 9);
@@ -198,6 +204,62 @@ TEST(TensorBoardObserver, BackgroundLoggingWritesWhatLoggingInPlaceWrites) {
   // One tensor queued at a time (each one is above the limit): the same again.
   background.pending_bytes = 1;
   EXPECT_EQ(log_three_steps(background), expected);
+}
+
+// Two threads, as the runtime's parallel_for gives them.
+const ParallelFor two_threads = [](int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  std::thread other([&] { fn(n / 2, n); });
+  fn(0, n / 2);
+  other.join();
+};
+
+TEST(TensorBoardObserver, BatchedLoggingWritesWhatLoggingInPlaceWrites) {
+  const std::vector<std::string> expected = log_three_steps({});
+  // A run's tensors together (the default batch holds them all), one at a time, and two or
+  // three: the same records in the same order.
+  for (std::size_t batch_bytes : {std::size_t(32) << 20, std::size_t(1), std::size_t(300)}) {
+    TensorBoardObserverOptions batched;
+    batched.batch_bytes = batch_bytes;
+    EXPECT_EQ(log_three_steps(batched, &two_threads), expected) << batch_bytes;
+  }
+}
+
+TEST(TensorBoardObserver, ARunsBatchIsWrittenWhenTheRunEnds) {
+  test::TempDir dir;
+  SummaryWriter writer(dir.path(), SummaryWriterOptions{"", 0.0, 0});  // every record written
+  TensorBoardObserver observer(writer);
+  std::vector<float> data(60, 0.5f);
+  Graph graph;
+  Node node;
+  Value value;
+  value.name = "x";
+  observer.on_value(value, Tensor::wrap(DType::Float32, {1, 3, 4, 5}, data.data(), nullptr),
+                    RunContext{graph, node, 0, 0.0, &two_threads});
+  EXPECT_EQ(tensorboard::read_events(writer.file_path()).events.size(), 1u);  // file_version only
+  observer.on_run_end();
+  EXPECT_EQ(tensorboard::read_events(writer.file_path()).events.size(), 1u + 7u);
+}
+
+TEST(TensorBoardObserver, BatchErrorIsThrownWhenTheRunEnds) {
+  test::TempDir dir;
+  SummaryWriter writer(dir.path());
+  TensorBoardObserver observer(writer);
+  writer.close();
+  std::vector<float> data(64, 1.0f);
+  Graph graph;
+  Node node;
+  Value value;
+  value.name = "late";
+  for (int i = 0; i < 2; ++i)
+    observer.on_value(value, Tensor::wrap(DType::Float32, {64}, data.data(), nullptr),
+                      RunContext{graph, node, 0, 0.0, &two_threads});
+  try {
+    observer.on_run_end();
+    FAIL() << "on_run_end() did not report the closed writer";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(observer.flush());  // the batch went with the error
 }
 
 TEST(TensorBoardObserver, BackgroundErrorIsThrownByFlush) {

@@ -22,7 +22,7 @@ namespace {
 using test::TempDir;
 namespace tb = tensorboard;
 
-// Feeds `tensor` to the observer as the output `name` of one Conv node.
+// Feeds `tensor` to the observer as the output `name` of a run's one Conv node.
 void observe(TensorBoardObserver& observer, const std::string& name, const Tensor& tensor,
              const ParallelFor* parallel_for = nullptr) {
   Graph graph;
@@ -33,6 +33,7 @@ void observe(TensorBoardObserver& observer, const std::string& name, const Tenso
   value.name = name;
   const RunContext context{graph, node, 0, 0.0, parallel_for};
   observer.on_value(value, tensor, context);
+  observer.on_run_end();
 }
 
 Tensor float_tensor(Shape shape, const std::vector<float>& values) {

@@ -1,12 +1,12 @@
 #pragma once
-// PNG encoding (libpng's simplified API) for image summaries and projector sprites.
+// PNG encoding for image summaries, projector sprites, plots and report thumbnails.
 #include <cstdint>
 #include <string>
 
 namespace layerscope::tensorboard {
 
-// Fast: zlib level 1, run-length strategy, no row filter (images logged for every layer and
-// input, where deflate time matters). Small: every row filter tried and zlib level 9 (plots
+// Fast: deflate level 1 (libdeflate), no row filter (images logged for every layer and input,
+// where deflate time matters). Small: every row filter tried and zlib level 9 (plots
 // written once, often kept), several times smaller on flat colours and text.
 enum class PngCompression { Fast, Small };
 

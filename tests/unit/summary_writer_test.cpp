@@ -441,15 +441,21 @@ TEST(SummaryWriter, ScalarsAndHistogramsReadBack) {
   EXPECT_EQ(empty.histogram.bucket, std::vector<double>{0});
 }
 
-TEST(SummaryWriter, ImagesArePngsThatLibpngDecodes) {
+// Every channel count, small and (over several deflate blocks, incompressible) large.
+class ImagesArePngsThatLibpngDecodes : public testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(ImagesArePngsThatLibpngDecodes, PixelForPixel) {
   TempDir dir;
   SummaryWriter writer(dir.path());
-  const int height = 5, width = 7;
+  const auto [height, width] = GetParam();
   std::vector<std::vector<uint8_t>> images;
+  uint32_t noise = 12345;
   for (int channels = 1; channels <= 4; ++channels) {
     std::vector<uint8_t> pixels(height * width * channels);
-    for (std::size_t i = 0; i < pixels.size(); ++i)
-      pixels[i] = static_cast<uint8_t>(i * 37 + channels);
+    for (std::size_t i = 0; i < pixels.size(); ++i) {
+      noise = noise * 1664525u + 1013904223u;
+      pixels[i] = static_cast<uint8_t>(i % 3 == 0 ? noise >> 24 : i * 37 + channels);
+    }
     writer.add_image("img" + std::to_string(channels), pixels.data(), height, width, channels, 1);
     images.push_back(pixels);
   }
@@ -478,6 +484,9 @@ TEST(SummaryWriter, ImagesArePngsThatLibpngDecodes) {
     EXPECT_EQ(decoded, images[channels - 1]) << channels << " channels";
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(SummaryWriter, ImagesArePngsThatLibpngDecodes,
+                         testing::Values(std::pair{5, 7}, std::pair{1, 1}, std::pair{257, 301}));
 
 TEST(SummaryWriter, RejectsImagesItCannotEncode) {
   TempDir dir;

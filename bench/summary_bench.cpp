@@ -78,6 +78,33 @@ Timing time_rounds(int rounds, const std::function<void()>& body,
   return {median(wall), median(cpu)};
 }
 
+// Several ways of doing one job, taken in turn within each round, so that the machine speeding up
+// or slowing down between rounds hits them alike. Each way gets its medians and its ratios to the
+// first way (the anchor): the median over rounds of its time over the anchor's in the same round.
+struct Compared {
+  Timing timing;
+  double cpu_ratio = 0, wall_ratio = 0;
+};
+
+std::vector<Compared> time_interleaved(int rounds, const std::vector<std::function<void()>>& bodies,
+                                       const std::function<void()>& prepare) {
+  const std::size_t n = bodies.size();
+  std::vector<std::vector<double>> wall(n), cpu(n), wall_ratio(n), cpu_ratio(n);
+  for (int r = 0; r < rounds; ++r) {
+    for (std::size_t b = 0; b < n; ++b) {
+      const Timing t = time_rounds(1, bodies[b], prepare);
+      wall[b].push_back(t.wall);
+      cpu[b].push_back(t.cpu);
+      wall_ratio[b].push_back(t.wall / wall[0].back());
+      cpu_ratio[b].push_back(t.cpu / cpu[0].back());
+    }
+  }
+  std::vector<Compared> out(n);
+  for (std::size_t b = 0; b < n; ++b)
+    out[b] = {{median(wall[b]), median(cpu[b])}, median(cpu_ratio[b]), median(wall_ratio[b])};
+  return out;
+}
+
 const char* verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
 // --- histogram binning ---
@@ -172,8 +199,11 @@ void write_all(int fd, const char* p, std::size_t n) {
 }
 
 void bench_events(const Settings& s) {
-  std::printf("writing events into %s (every row ends with fdatasync and close), median of %d:\n",
-              s.dir.c_str(), s.rounds);
+  std::printf(
+      "writing events into %s (every row ends with fdatasync and close), the rows taken in "
+      "turn in each of %d rounds; medians, and the median over rounds of each row's time "
+      "over the anchor's:\n",
+      s.dir.c_str(), s.rounds);
   std::vector<float> histogram_values(1000);
   std::mt19937 rng(2);
   std::normal_distribution<float> normal;
@@ -231,60 +261,50 @@ void bench_events(const Settings& s) {
     std::printf("  %zu %s, %.1f MB of records:\n", records.size(), w.name.c_str(),
                 framed.size() / 1e6);
 
-    const Timing anchor = time_rounds(
-        s.rounds,
-        [&] {
-          const int fd = open_new(path);
-          for (std::size_t at = 0; at < framed.size(); at += chunk)
-            write_all(fd, framed.data() + at, std::min(chunk, framed.size() - at));
-          ::fdatasync(fd);
-          ::close(fd);
-        },
-        remove_files);
-    const Timing per_record = time_rounds(
-        s.rounds,
-        [&] {
-          const int fd = open_new(path);
-          for (std::size_t at = 0; at < framed.size();) {
-            uint64_t length = 0;
-            std::memcpy(&length, framed.data() + at, 8);  // little endian, as this machine
-            write_all(fd, framed.data() + at, 16 + length);
-            at += 16 + length;
-          }
-          ::fdatasync(fd);
-          ::close(fd);
-        },
-        remove_files);
-    const Timing buffered = time_rounds(
-        s.rounds,
-        [&] {
-          tb::BufferedRecordWriter writer(tb::RecordWriter::create(path), tb::BufferOptions{});
-          for (std::string_view r : views) writer.add(r);
-          writer.close();
-        },
-        remove_files);
-    const Timing summary_writer = time_rounds(
-        s.rounds,
-        [&] {
-          layerscope::SummaryWriter writer(summary_dir);
-          for (std::size_t i = 0; i < w.count; ++i) w.add(writer, i);
-          writer.close();
-        },
-        remove_files);
+    const auto anchor = [&] {
+      const int fd = open_new(path);
+      for (std::size_t at = 0; at < framed.size(); at += chunk)
+        write_all(fd, framed.data() + at, std::min(chunk, framed.size() - at));
+      ::fdatasync(fd);
+      ::close(fd);
+    };
+    const auto per_record = [&] {
+      const int fd = open_new(path);
+      for (std::size_t at = 0; at < framed.size();) {
+        uint64_t length = 0;
+        std::memcpy(&length, framed.data() + at, 8);  // little endian, as this machine
+        write_all(fd, framed.data() + at, 16 + length);
+        at += 16 + length;
+      }
+      ::fdatasync(fd);
+      ::close(fd);
+    };
+    const auto buffered = [&] {
+      tb::BufferedRecordWriter writer(tb::RecordWriter::create(path), tb::BufferOptions{});
+      for (std::string_view r : views) writer.add(r);
+      writer.close();
+    };
+    const auto summary_writer = [&] {
+      layerscope::SummaryWriter writer(summary_dir);
+      for (std::size_t i = 0; i < w.count; ++i) w.add(writer, i);
+      writer.close();
+    };
+    const std::vector<Compared> t =
+        time_interleaved(s.rounds, {anchor, per_record, buffered, summary_writer}, remove_files);
     remove_files();
 
-    const double ratio = buffered.cpu / anchor.cpu;
+    const double ratio = t[2].cpu_ratio;
     all_pass = all_pass && ratio <= 2.0;
-    const auto row = [&](const char* what, Timing t, const char* note) {
-      std::printf("    %-62s %9.2f ms %6.2fx %9.2f ms %6.2fx  %s\n", what, t.cpu * 1e3,
-                  t.cpu / anchor.cpu, t.wall * 1e3, t.wall / anchor.wall, note);
+    const auto row = [&](const char* what, const Compared& c, const char* note) {
+      std::printf("    %-62s %9.2f ms %6.2fx %9.2f ms %6.2fx  %s\n", what, c.timing.cpu * 1e3,
+                  c.cpu_ratio, c.timing.wall * 1e3, c.wall_ratio, note);
     };
     std::printf("    %-62s %12s %7s %12s %7s\n", "", "CPU", "ratio", "wall", "ratio");
-    row("write() of the same bytes, 1 MiB at a time", anchor, "(anchor)");
-    row("write() of the same bytes, one record at a time", per_record, "");
-    row("BufferedRecordWriter: frame, CRC, buffer, write", buffered,
+    row("write() of the same bytes, 1 MiB at a time", t[0], "(anchor)");
+    row("write() of the same bytes, one record at a time", t[1], "");
+    row("BufferedRecordWriter: frame, CRC, buffer, write", t[2],
         ratio <= 2.0 ? "target <= 2x: PASS" : "target <= 2x: MISS");
-    row("SummaryWriter::add_* from the values (+ binning, PNG, protobuf)", summary_writer, "");
+    row("SummaryWriter::add_* from the values (+ binning, PNG, protobuf)", t[3], "");
   }
   std::printf("  BufferedRecordWriter within 2x of write() in every workload (CPU time): %s\n\n",
               verdict(all_pass));

@@ -60,7 +60,7 @@ void BufferedRecordWriter::add(std::string_view data) {
   }
   bool write_now = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     throw_if_failed();
     if (closed_) throw Error("cannot write to event file '" + path_ + "': it is closed");
     if (is_small) {
@@ -77,7 +77,7 @@ void BufferedRecordWriter::add(std::string_view data) {
   }
   if (write_now) {
     write_buffer(false);
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     throw_if_failed();
   }
 }
@@ -86,7 +86,7 @@ void BufferedRecordWriter::write_buffer(bool sync) {
   std::lock_guard<std::mutex> file_lock(file_mutex_);
   std::size_t records = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     if (failure_) return;
     spare_.swap(buffer_);  // buffer_ takes the empty one, which keeps its capacity
     records = std::exchange(records_in_buffer_, 0);
@@ -123,7 +123,7 @@ void BufferedRecordWriter::write_buffer(bool sync) {
     }
   }
   if (!error.empty()) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     failure_ = std::move(error);
     buffer_.clear();  // dropped: nothing more goes into this file
     records_in_buffer_ = 0;
@@ -132,34 +132,41 @@ void BufferedRecordWriter::write_buffer(bool sync) {
 
 void BufferedRecordWriter::background_loop() {
   const auto period = std::chrono::duration<double>(options_.flush_seconds);
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> timer(timer_mutex_);
   while (!stop_) {
-    wake_.wait_for(lock, period, [this] { return stop_; });
+    wake_.wait_for(timer, period, [this] { return stop_; });
     if (stop_) break;
-    if (buffer_.empty()) continue;
-    lock.unlock();
-    write_buffer(false);
-    lock.lock();
+    timer.unlock();
+    bool empty = false;
+    {
+      std::lock_guard<SpinLock> lock(state_lock_);
+      empty = buffer_.empty();
+    }
+    if (!empty) write_buffer(false);
+    timer.lock();
   }
 }
 
 void BufferedRecordWriter::flush(bool sync) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     throw_if_failed();
     if (closed_) return;
   }
   write_buffer(sync);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   throw_if_failed();
 }
 
 void BufferedRecordWriter::close() {
   std::lock_guard<std::mutex> close_lock(close_mutex_);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     if (closed_) return;
     closed_ = true;  // add() refuses from here on
+  }
+  {
+    std::lock_guard<std::mutex> timer(timer_mutex_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -170,21 +177,21 @@ void BufferedRecordWriter::close() {
     try {
       file_.close();
     } catch (const Error& e) {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<SpinLock> lock(state_lock_);
       if (!failure_) failure_ = e.what();
     }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   throw_if_failed();
 }
 
 bool BufferedRecordWriter::closed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   return closed_;
 }
 
 bool BufferedRecordWriter::failure_reported() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   return failure_ && failure_reported_;
 }
 

@@ -217,7 +217,7 @@ TEST(TensorBoardObserver, BatchedLoggingWritesWhatLoggingInPlaceWrites) {
   const std::vector<std::string> expected = log_three_steps({});
   // A run's tensors together (the default batch holds them all), one at a time, and two or
   // three: the same records in the same order.
-  for (std::size_t batch_bytes : {std::size_t(32) << 20, std::size_t(1), std::size_t(300)}) {
+  for (std::size_t batch_bytes : {std::size_t(8) << 20, std::size_t(1), std::size_t(300)}) {
     TensorBoardObserverOptions batched;
     batched.batch_bytes = batch_bytes;
     EXPECT_EQ(log_three_steps(batched, &two_threads), expected) << batch_bytes;

@@ -224,17 +224,33 @@ TEST(TensorBoardObserver, BatchedLoggingWritesWhatLoggingInPlaceWrites) {
   }
 }
 
+// Hands `data` to the observer as the output `name` of a node.
+void feed(TensorBoardObserver& observer, const std::string& name, std::vector<float>& data,
+          const Shape& shape, const ParallelFor* parallel_for = nullptr) {
+  Graph graph;
+  Node node;
+  Value value;
+  value.name = name;
+  observer.on_value(value, Tensor::wrap(DType::Float32, shape, data.data(), nullptr),
+                    RunContext{graph, node, 0, 0.0, parallel_for});
+}
+
+// `call` must throw the error of the writer closed under the observer.
+void expect_closed_writer_error(const std::function<void()>& call, const std::string& what) {
+  try {
+    call();
+    FAIL() << what << " did not report the closed writer";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TensorBoardObserver, ARunsBatchIsWrittenWhenTheRunEnds) {
   test::TempDir dir;
   SummaryWriter writer(dir.path(), SummaryWriterOptions{"", 0.0, 0});  // every record written
   TensorBoardObserver observer(writer);
   std::vector<float> data(60, 0.5f);
-  Graph graph;
-  Node node;
-  Value value;
-  value.name = "x";
-  observer.on_value(value, Tensor::wrap(DType::Float32, {1, 3, 4, 5}, data.data(), nullptr),
-                    RunContext{graph, node, 0, 0.0, &two_threads});
+  feed(observer, "x", data, {1, 3, 4, 5}, &two_threads);
   EXPECT_EQ(tensorboard::read_events(writer.file_path()).events.size(), 1u);  // file_version only
   observer.on_run_end();
   EXPECT_EQ(tensorboard::read_events(writer.file_path()).events.size(), 1u + 7u);
@@ -246,19 +262,9 @@ TEST(TensorBoardObserver, BatchErrorIsThrownWhenTheRunEnds) {
   TensorBoardObserver observer(writer);
   writer.close();
   std::vector<float> data(64, 1.0f);
-  Graph graph;
-  Node node;
-  Value value;
-  value.name = "late";
-  for (int i = 0; i < 2; ++i)
-    observer.on_value(value, Tensor::wrap(DType::Float32, {64}, data.data(), nullptr),
-                      RunContext{graph, node, 0, 0.0, &two_threads});
-  try {
-    observer.on_run_end();
-    FAIL() << "on_run_end() did not report the closed writer";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
-  }
+  feed(observer, "late", data, {64}, &two_threads);
+  feed(observer, "later", data, {64}, &two_threads);
+  expect_closed_writer_error([&] { observer.on_run_end(); }, "on_run_end()");
   EXPECT_NO_THROW(observer.flush());  // the batch went with the error
 }
 
@@ -272,18 +278,8 @@ TEST(TensorBoardObserver, BackgroundErrorIsThrownByFlush) {
   TensorBoardObserver observer(writer, 0, options);
   writer.close();
   std::vector<float> data(64, 1.0f);
-  Graph graph;
-  Node node;
-  Value value;
-  value.name = "late";
-  observer.on_value(value, Tensor::wrap(DType::Float32, {64}, data.data(), nullptr),
-                    RunContext{graph, node, 0, 0.0});
-  try {
-    observer.flush();
-    FAIL() << "flush() did not report the closed writer";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
-  }
+  feed(observer, "late", data, {64});
+  expect_closed_writer_error([&] { observer.flush(); }, "flush()");
   EXPECT_NO_THROW(observer.flush());
 }
 

@@ -8,7 +8,9 @@ import io
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -762,6 +764,31 @@ class LogTest(CliTestCase):
                                            os.path.join(self.tmp, "nope"), "--logdir", self.logdir),
                                 "cannot read inputs folder")
         self.assertFalse(os.path.exists(self.logdir), "nothing is written before inputs are bound")
+
+    def test_a_full_disk_is_a_clear_error_and_what_was_written_loads(self):
+        # The file size limit stands in for a full disk (with SIGXFSZ ignored, write() fails with
+        # EFBIG as it would with ENOSPC), with the logging thread (1 thread) and the batches (2).
+        def limited():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (60000, 60000))
+
+        for threads in ("1", "2"):
+            with self.subTest(threads=threads):
+                logdir = os.path.join(self.tmp, "full" + threads)
+                r = subprocess.run([BINARY, "log", DIGITS, "--inputs-dir", self.inputs, "--logdir",
+                                    logdir, "--threads", threads, "--no-embedding"],
+                                   capture_output=True, text=True, timeout=300,
+                                   preexec_fn=limited)
+                self.assertFailsClearly(r, "cannot write to event file '" + logdir +
+                                        "/events.out.tfevents.", "File too large",
+                                        "the file keeps its first ")
+                kept = int(re.search(r"keeps its first (\d+) records", r.stderr).group(1))
+                self.assertGreater(kept, 1)
+                events = layerscope("events", logdir, "--json")
+                self.assertEqual(events.returncode, 0, events.stderr)
+                files = json.loads(events.stdout)["runs"][0]["files"]
+                self.assertEqual([(f["records"], f["tail_bytes"], f["truncated"]) for f in files],
+                                 [(kept, 0, False)])
 
 
 class LogEmbeddingTest(CliTestCase):

@@ -99,7 +99,7 @@ class TensorBoardObserver : public Observer {
   struct Prepared;
   void log(const Job& job, const ParallelFor* parallel_for);
   Prepared prepare(const Job& job, const ParallelFor* parallel_for) const;  // any thread
-  void write(const Job& job, const Prepared& prepared);
+  void write(const Job& job, Prepared prepared);  // takes the encoded images over
   void log_batch();
 
   SummaryWriter& writer_;

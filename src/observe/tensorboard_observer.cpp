@@ -17,6 +17,7 @@
 #include <numeric>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace layerscope {
@@ -280,7 +281,7 @@ TensorBoardObserver::Prepared TensorBoardObserver::prepare(const Job& job,
   return out;
 }
 
-void TensorBoardObserver::write(const Job& job, const Prepared& prepared) {
+void TensorBoardObserver::write(const Job& job, Prepared prepared) {
   const std::string& tag = job.tag;
   const int64_t step = job.step;
   using tensorboard::SummaryWriterAccess;
@@ -293,7 +294,8 @@ void TensorBoardObserver::write(const Job& job, const Prepared& prepared) {
   writer_.add_scalar(tag + "/nan_count", static_cast<double>(stats.nan_count), step);
   writer_.add_scalar(tag + "/inf_count", static_cast<double>(stats.inf_count), step);
   if (prepared.image)
-    SummaryWriterAccess::write_image(writer_, tag + "/feature_maps", *prepared.image, step);
+    SummaryWriterAccess::write_image(writer_, tag + "/feature_maps", std::move(*prepared.image),
+                                     step);
 }
 
 void TensorBoardObserver::log_batch() {
@@ -327,7 +329,7 @@ void TensorBoardObserver::log_batch() {
   });
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     if (errors[j]) std::rethrow_exception(errors[j]);  // the later tensors are dropped
-    write(jobs[j], prepared[j]);
+    write(jobs[j], std::move(prepared[j]));
   }
 }
 

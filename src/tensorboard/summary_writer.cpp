@@ -25,6 +25,7 @@
 #include <map>
 #include <mutex>
 #include <system_error>
+#include <utility>
 
 namespace layerscope {
 namespace {
@@ -301,7 +302,7 @@ void SummaryWriter::add_image(const std::string& tag, const uint8_t* pixels, int
   tensorboard::EncodedImage image{
       tensorboard::encode_png(pixels, height, width, channels, "image '" + tag + "'"), height,
       width, channels};
-  tensorboard::SummaryWriterAccess::write_image(*this, tag, image, step, walltime);
+  tensorboard::SummaryWriterAccess::write_image(*this, tag, std::move(image), step, walltime);
 }
 
 void SummaryWriter::add_graph(const Graph& graph, std::optional<double> walltime) {
@@ -372,9 +373,10 @@ void SummaryWriter::add_images(const std::string& tag, const uint8_t* pixels, in
                                int width, int channels, int64_t step,
                                std::optional<double> walltime, int padding) {
   check_tag(tag);
-  const tensorboard::EncodedImage image =
-      tensorboard::encode_image_grid(tag, pixels, count, height, width, channels, padding);
-  tensorboard::SummaryWriterAccess::write_image(*this, tag, image, step, walltime);
+  tensorboard::SummaryWriterAccess::write_image(
+      *this, tag,
+      tensorboard::encode_image_grid(tag, pixels, count, height, width, channels, padding), step,
+      walltime);
 }
 
 void SummaryWriter::add_text(const std::string& tag, const std::string& text, int64_t step,
@@ -504,7 +506,7 @@ void SummaryWriterAccess::write_histogram(SummaryWriter& writer, const std::stri
 }
 
 void SummaryWriterAccess::write_image(SummaryWriter& writer, const std::string& tag,
-                                      const EncodedImage& image, int64_t step,
+                                      EncodedImage image, int64_t step,
                                       std::optional<double> walltime) {
   check_tag(tag);
   pb::Event event;
@@ -514,7 +516,7 @@ void SummaryWriterAccess::write_image(SummaryWriter& writer, const std::string& 
   out->set_height(image.height);
   out->set_width(image.width);
   out->set_colorspace(image.channels);
-  out->set_encoded_image_string(image.png);
+  out->set_encoded_image_string(std::move(image.png));
   writer.impl_->write(event, walltime, step);
 }
 

@@ -27,7 +27,8 @@ HistogramCounts histogram_counts(const Histogram& h);
 struct SummaryWriterAccess {
   static void write_histogram(SummaryWriter& writer, const std::string& tag, const Histogram& h,
                               int64_t step, std::optional<double> walltime = std::nullopt);
-  static void write_image(SummaryWriter& writer, const std::string& tag, const EncodedImage& image,
+  // Takes the PNG bytes over rather than copying them into the event.
+  static void write_image(SummaryWriter& writer, const std::string& tag, EncodedImage image,
                           int64_t step, std::optional<double> walltime = std::nullopt);
 };
 

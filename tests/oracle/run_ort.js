@@ -9,50 +9,15 @@
 const fs = require('fs');
 const path = require('path');
 const ort = require('onnxruntime-node');
+const { readNpy, writeNpy } = require('./npy');
 
-const NPY_TYPES = {
-  '<f4': ['float32', Float32Array], '<f8': ['float64', Float64Array],
-  '<i8': ['int64', BigInt64Array], '<i4': ['int32', Int32Array], '<i2': ['int16', Int16Array],
-  '|i1': ['int8', Int8Array], '|u1': ['uint8', Uint8Array], '|b1': ['bool', Uint8Array],
-};
-
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  if (buf.toString('latin1', 1, 6) !== 'NUMPY') throw new Error(`${file}: not a .npy file`);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').filter(s => s.trim()).map(Number);
-  const [type, Ctor] = NPY_TYPES[descr] || [];
-  if (!type) throw new Error(`${file}: dtype ${descr} not supported by the oracle`);
-  const bytes = buf.subarray(start + headerLen);
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  let data = new Ctor(copy.buffer, 0, copy.length / Ctor.BYTES_PER_ELEMENT);
-  if (type === 'bool') data = Uint8Array.from(data);
-  return new ort.Tensor(type, data, shape);
+function readTensor(file) {
+  const { dtype, shape, data } = readNpy(file);
+  return new ort.Tensor(dtype, data, shape);
 }
 
-const DESCR = { float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', int16: '<i2',
-                int8: '|i1', uint8: '|u1', bool: '|b1' };
-
-function writeNpy(file, tensor) {
-  const descr = DESCR[tensor.type];
-  if (!descr) throw new Error(`cannot write ${tensor.type} tensor ${file}`);
-  const dims = tensor.dims;
-  const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const pre = Buffer.alloc(10);
-  pre.write('\x93NUMPY', 0, 'latin1');
-  pre[6] = 1; pre[7] = 0;
-  pre.writeUInt16LE(header.length, 8);
-  const data = tensor.type === 'bool' ? Uint8Array.from(tensor.data, v => (v ? 1 : 0)) : tensor.data;
-  fs.writeFileSync(file, Buffer.concat([pre, Buffer.from(header, 'latin1'),
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+function writeTensor(file, tensor) {
+  writeNpy(file, { dtype: tensor.type, shape: tensor.dims, data: tensor.data });
 }
 
 async function main() {
@@ -69,7 +34,7 @@ async function main() {
   const feeds = {};
   for (const spec of inputSpecs) {
     const eq = spec.indexOf('=');
-    feeds[spec.slice(0, eq)] = readNpy(spec.slice(eq + 1));
+    feeds[spec.slice(0, eq)] = readTensor(spec.slice(eq + 1));
   }
   const sessionOptions = { graphOptimizationLevel: opts.optimize };
   if (opts.threads > 0) {
@@ -83,7 +48,7 @@ async function main() {
     const index = [];
     session.outputNames.forEach((name, i) => {
       const file = `output_${i}.npy`;
-      writeNpy(path.join(outDir, file), results[name]);
+      writeTensor(path.join(outDir, file), results[name]);
       index.push({ name, file });
     });
     fs.writeFileSync(path.join(outDir, 'index.json'), JSON.stringify(index, null, 1));

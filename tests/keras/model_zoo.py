@@ -1,0 +1,464 @@
+# Small Keras models for testing layerscope's Keras frontend layer by layer: each function returns
+# a ZooModel (unpacks as config, weights, inputs): a Keras 2 model config as tf.keras 2.11 writes
+# it into an .h5 file, each layer's weights in Keras order with their variable names (see
+# keras_files.py), and input arrays, all from a fixed numpy seed. keras_files.py writes them as
+# .h5 and .keras files; tests/oracle/run_tfjs.js computes every layer's reference output with
+# TensorFlow.js (models with `tfjs=False` use something TensorFlow.js lacks; `why_not_tfjs` says
+# what). check_fixtures.py proves every model loads and runs in the oracle.
+from dataclasses import dataclass, field
+
+import numpy as np
+
+GLOROT = {"class_name": "GlorotUniform", "config": {"seed": None}}
+ZEROS = {"class_name": "Zeros", "config": {}}
+ONES = {"class_name": "Ones", "config": {}}
+ORTHOGONAL = {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}}
+
+
+@dataclass
+class ZooModel:
+    name: str
+    config: dict
+    weights: dict
+    inputs: list
+    tfjs: bool = True
+    why_not_tfjs: str = ""
+    notes: list = field(default_factory=list)
+
+    def __iter__(self):
+        return iter((self.config, self.weights, self.inputs))
+
+
+# --- Keras 2 layer configs ---------------------------------------------------------------------
+
+def layer(class_name, name, **config):
+    return {"class_name": class_name,
+            "config": {"name": name, "trainable": True, "dtype": "float32", **config}}
+
+
+def input_layer(name, batch_shape, dtype="float32"):
+    return {"class_name": "InputLayer",
+            "config": {"batch_input_shape": list(batch_shape), "dtype": dtype, "sparse": False,
+                       "ragged": False, "name": name}}
+
+
+def _regularised(prefixes):
+    out = {}
+    for p in prefixes:
+        out[f"{p}_regularizer"] = None
+    out["activity_regularizer"] = None
+    for p in prefixes:
+        out[f"{p}_constraint"] = None
+    return out
+
+
+def dense(name, units, activation="linear", use_bias=True):
+    return layer("Dense", name, units=units, activation=activation, use_bias=use_bias,
+                 kernel_initializer=GLOROT, bias_initializer=ZEROS, **_regularised(["kernel", "bias"]))
+
+
+def conv(class_name, name, filters, kernel_size, strides=None, padding="valid", activation="linear",
+         use_bias=True, **extra):
+    rank = len(kernel_size)
+    cfg = dict(filters=filters, kernel_size=list(kernel_size), strides=list(strides or [1] * rank),
+               padding=padding, data_format="channels_last", dilation_rate=[1] * rank)
+    if class_name in ("Conv1D", "Conv2D"):
+        cfg["groups"] = 1
+    cfg.update(activation=activation, use_bias=use_bias)
+    if class_name == "SeparableConv2D":
+        cfg.update(depth_multiplier=1, depthwise_initializer=GLOROT, pointwise_initializer=GLOROT,
+                   bias_initializer=ZEROS, depthwise_regularizer=None, pointwise_regularizer=None,
+                   bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                   pointwise_constraint=None, bias_constraint=None)
+    else:
+        cfg.update(kernel_initializer=GLOROT, bias_initializer=ZEROS, **_regularised(["kernel", "bias"]))
+    if class_name == "Conv2DTranspose":
+        cfg["output_padding"] = None
+    cfg.update(extra)
+    return layer(class_name, name, **cfg)
+
+
+def depthwise(name, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1):
+    return layer("DepthwiseConv2D", name, kernel_size=list(kernel_size), strides=list(strides),
+                 padding=padding, data_format="channels_last", dilation_rate=[1, 1], groups=1,
+                 activation="linear", use_bias=True, bias_initializer=ZEROS,
+                 bias_regularizer=None, activity_regularizer=None, bias_constraint=None,
+                 depth_multiplier=depth_multiplier, depthwise_initializer=GLOROT,
+                 depthwise_regularizer=None, depthwise_constraint=None)
+
+
+def pool(class_name, name, pool_size, strides=None, padding="valid"):
+    rank = len(pool_size)
+    return layer(class_name, name, pool_size=list(pool_size), padding=padding,
+                 strides=list(strides or pool_size), data_format="channels_last" if rank > 1 else "channels_last")
+
+
+def global_pool(class_name, name):
+    return layer(class_name, name, data_format="channels_last", keepdims=False)
+
+
+def batch_norm(name, axis=-1):
+    return layer("BatchNormalization", name, axis=axis, momentum=0.99, epsilon=0.001, center=True,
+                 scale=True, beta_initializer=ZEROS, gamma_initializer=ONES,
+                 moving_mean_initializer=ZEROS, moving_variance_initializer=ONES,
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+
+
+def rnn(class_name, name, units, return_sequences=False, return_state=False, **extra):
+    cfg = dict(return_sequences=return_sequences, return_state=return_state, go_backwards=False,
+               stateful=False, unroll=False, time_major=False, units=units, activation="tanh")
+    if class_name != "SimpleRNN":
+        cfg["recurrent_activation"] = "sigmoid"
+    cfg.update(use_bias=True, kernel_initializer=GLOROT, recurrent_initializer=ORTHOGONAL,
+               bias_initializer=ZEROS)
+    if class_name == "LSTM":
+        cfg["unit_forget_bias"] = True
+    cfg.update(kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+               activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+               bias_constraint=None, dropout=0.0, recurrent_dropout=0.0)
+    if class_name != "SimpleRNN":
+        cfg["implementation"] = 2
+    if class_name == "GRU":
+        cfg["reset_after"] = True
+    cfg.update(extra)
+    return layer(class_name, name, **cfg)
+
+
+# --- Functional graph builder ------------------------------------------------------------------
+
+class Graph:
+    """Builds a Keras 2 Functional config: call() records inbound_nodes as tf.keras writes them,
+    [[[layer, node index, tensor index, {}], ...]]."""
+
+    def __init__(self, name):
+        self.name = name
+        self.layers = []
+        self.by_name = {}
+        self.inputs = []
+
+    def input(self, name, batch_shape, dtype="float32"):
+        entry = input_layer(name, batch_shape, dtype)
+        entry["name"] = name
+        entry["inbound_nodes"] = []
+        self._add(entry)
+        ref = (name, 0, 0)
+        self.inputs.append(ref)
+        return ref
+
+    def _add(self, entry):
+        self.layers.append(entry)
+        self.by_name[entry["name"]] = entry
+
+    def __call__(self, entry, inputs, outputs=1):
+        name = entry["config"]["name"]
+        if name not in self.by_name:
+            entry = dict(entry, name=name, inbound_nodes=[])
+            self._add(entry)
+        entry = self.by_name[name]
+        node = len(entry["inbound_nodes"])
+        if entry["class_name"] in ("Functional", "Sequential"):
+            node += 1  # a model's node 0 links its own inputs to its outputs
+        refs = inputs if isinstance(inputs, list) else [inputs]
+        entry["inbound_nodes"].append([[r[0], r[1], r[2], {}] for r in refs])
+        outs = [(name, node, i) for i in range(outputs)]
+        return outs[0] if outputs == 1 else outs
+
+    def config(self, outputs):
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        return {"class_name": "Functional",
+                "config": {"name": self.name, "layers": self.layers,
+                           "input_layers": [list(r) for r in self.inputs],
+                           "output_layers": [list(r) for r in outputs]}}
+
+    def entry(self, outputs):
+        """This graph as a layer of another model (nested)."""
+        return self.config(outputs)
+
+
+def sequential(name, batch_shape, layers, input_name=None):
+    return {"class_name": "Sequential",
+            "config": {"name": name,
+                       "layers": [input_layer(input_name or f"{name}_input", batch_shape)] + layers}}
+
+
+# --- weights -----------------------------------------------------------------------------------
+
+class Weights:
+    """Non-trivial weights: normal * 0.3 (BatchNormalization's moving variance positive)."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.w = {}
+
+    def normal(self, *shape, scale=0.3):
+        return (self.rng.standard_normal(shape) * scale).astype(np.float32)
+
+    def add(self, path, *pairs):
+        self.w[path] = [(n, np.asarray(v, dtype=np.float32)) for n, v in pairs]
+
+    def dense(self, path, n_in, units, use_bias=True):
+        pairs = [("kernel", self.normal(n_in, units))]
+        if use_bias:
+            pairs.append(("bias", self.normal(units)))
+        self.add(path, *pairs)
+
+    def conv(self, path, kernel_size, c_in, filters, transpose=False):
+        shape = (*kernel_size, filters, c_in) if transpose else (*kernel_size, c_in, filters)
+        self.add(path, ("kernel", self.normal(*shape)), ("bias", self.normal(filters)))
+
+    def batch_norm(self, path, c):
+        self.add(path, ("gamma", 1 + self.normal(c)), ("beta", self.normal(c)),
+                 ("moving_mean", self.normal(c)),
+                 ("moving_variance", self.rng.uniform(0.5, 1.5, c)))
+
+    def rnn(self, path, class_name, n_in, units, reset_after=False):
+        gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[class_name]
+        bias = self.normal(2, gates * units) if reset_after else self.normal(gates * units)
+        return [("kernel", self.normal(n_in, gates * units)),
+                ("recurrent_kernel", self.normal(units, gates * units)), ("bias", bias)]
+
+
+def _x(rng, *shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# --- the zoo -----------------------------------------------------------------------------------
+
+def dense_classifier():
+    """(a) Flatten -> Dense relu -> Dropout -> Dense softmax."""
+    w = Weights(1)
+    config = sequential("dense_classifier", [None, 4, 4], [
+        layer("Flatten", "flatten", data_format="channels_last"),
+        dense("dense", 12, "relu"),
+        layer("Dropout", "dropout", rate=0.5, noise_shape=None, seed=None),
+        dense("dense_1", 5, "softmax"),
+    ], input_name="flatten_input")
+    w.dense("dense", 16, 12)
+    w.dense("dense_1", 12, 5)
+    return ZooModel("dense_classifier", config, w.w, [_x(w.rng, 2, 4, 4)])
+
+
+def digits_cnn():
+    """(b) Conv2D same/valid, strides 2, MaxPooling2D, BatchNormalization, Flatten, Dense."""
+    w = Weights(2)
+    config = sequential("digits_cnn", [None, 12, 12, 1], [
+        conv("Conv2D", "conv2d", 4, (3, 3), padding="same", activation="relu"),
+        conv("Conv2D", "conv2d_1", 6, (3, 3), strides=(2, 2), padding="valid"),
+        batch_norm("batch_normalization"),
+        layer("Activation", "activation", activation="relu"),
+        pool("MaxPooling2D", "max_pooling2d", (2, 2)),
+        conv("Conv2D", "conv2d_2", 5, (2, 2), strides=(2, 2), padding="same", activation="relu"),
+        layer("Flatten", "flatten", data_format="channels_last"),
+        dense("dense", 10, "softmax"),
+    ], input_name="conv2d_input")
+    w.conv("conv2d", (3, 3), 1, 4)
+    w.conv("conv2d_1", (3, 3), 4, 6)
+    w.batch_norm("batch_normalization", 6)
+    w.conv("conv2d_2", (2, 2), 6, 5)
+    w.dense("dense", 5, 10)  # 12 -> 5 (valid, s2) -> 2 (pool) -> 1 (same, s2): 1*1*5
+    return ZooModel("digits_cnn", config, w.w, [_x(w.rng, 2, 12, 12, 1)])
+
+
+def two_inputs_two_outputs():
+    """(c) Functional: two inputs, two outputs, a Dense shared by both inputs, Concatenate, Add."""
+    w = Weights(3)
+    g = Graph("two_towers")
+    a = g.input("input_a", [None, 6])
+    b = g.input("input_b", [None, 6])
+    shared = dense("shared", 8, "tanh")
+    ha = g(shared, a)
+    hb = g(shared, b)
+    cat = g(layer("Concatenate", "concatenate", axis=-1), [ha, hb])
+    s = g(layer("Add", "add"), [ha, hb])
+    out1 = g(dense("head_cat", 3, "softmax"), cat)
+    out2 = g(dense("head_sum", 2), s)
+    w.dense("shared", 6, 8)
+    w.dense("head_cat", 16, 3)
+    w.dense("head_sum", 8, 2)
+    return ZooModel("two_inputs_two_outputs", g.config([out1, out2]), w.w,
+                    [_x(w.rng, 2, 6), _x(w.rng, 2, 6)])
+
+
+def transfer_learning():
+    """(d) A Sequential holding a nested Functional base and a nested Sequential head. The base
+    has BatchNormalization before a Dense, so its .h5 weight order (all trainable variables first,
+    then the moving statistics) differs from its layers' order."""
+    w = Weights(4)
+    g = Graph("base")
+    x = g.input("base_input", [None, 8, 8, 3])
+    y = g(conv("Conv2D", "base_conv", 4, (3, 3), padding="same", activation="relu"), x)
+    y = g(batch_norm("base_bn"), y)
+    y = g(global_pool("GlobalAveragePooling2D", "base_gap"), y)
+    y = g(dense("base_dense", 5, "relu"), y)
+    base = g.entry(y)
+    head = {"class_name": "Sequential",
+            "config": {"name": "head", "layers": [input_layer("head_input", [None, 5]),
+                                                  dense("head_dense", 6, "relu"),
+                                                  dense("head_out", 3, "softmax")]}}
+    config = sequential("transfer", [None, 8, 8, 3], [base, head], input_name="base_input")
+    w.conv("base/base_conv", (3, 3), 3, 4)
+    w.batch_norm("base/base_bn", 4)
+    w.dense("base/base_dense", 4, 5)
+    w.dense("head/head_dense", 5, 6)
+    w.dense("head/head_out", 6, 3)
+    return ZooModel("transfer_learning", config, w.w, [_x(w.rng, 2, 8, 8, 3)],
+                    notes=["in .h5, base's weights: base_conv kernel, bias; base_bn gamma, beta; "
+                           "base_dense kernel, bias; base_bn moving_mean, moving_variance"])
+
+
+def conv1d():
+    """(e) Conv1D + MaxPooling1D + GlobalAveragePooling1D."""
+    w = Weights(5)
+    config = sequential("conv1d_net", [None, 16, 3], [
+        conv("Conv1D", "conv1d", 5, (3,), padding="same", activation="relu"),
+        pool("MaxPooling1D", "max_pooling1d", (2,)),
+        conv("Conv1D", "conv1d_1", 4, (3,), strides=(2,), padding="valid"),
+        global_pool("GlobalAveragePooling1D", "global_average_pooling1d"),
+        dense("dense", 2),
+    ], input_name="conv1d_input")
+    w.conv("conv1d", (3,), 3, 5)
+    w.conv("conv1d_1", (3,), 5, 4)
+    w.dense("dense", 4, 2)
+    return ZooModel("conv1d", config, w.w, [_x(w.rng, 2, 16, 3)])
+
+
+def recurrent():
+    """(f) Embedding -> SimpleRNN (sequences) -> LSTM (sequences, return_state) -> GRU
+    (reset_after=false) and Bidirectional(LSTM), in a Functional model."""
+    w = Weights(6)
+    g = Graph("recurrent")
+    tokens = g.input("tokens", [None, 7], dtype="int32")
+    e = g(layer("Embedding", "embedding", input_dim=20, output_dim=5, embeddings_initializer={
+        "class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05, "seed": None}},
+        embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
+        mask_zero=False, input_length=7), tokens)
+    s = g(rnn("SimpleRNN", "simple_rnn", 6, return_sequences=True), e)
+    l, h, c = g(rnn("LSTM", "lstm", 4, return_sequences=True, return_state=True), s, outputs=3)
+    gru = g(rnn("GRU", "gru", 3, reset_after=False), l)
+    bi = g(layer("Bidirectional", "bidirectional", merge_mode="concat",
+                 layer=rnn("LSTM", "lstm_1", 2)), s)
+    out = g(layer("Concatenate", "concatenate", axis=-1), [gru, bi, h, c])
+    w.add("embedding", ("embeddings", w.normal(20, 5)))
+    w.add("simple_rnn", *w.rnn("simple_rnn", "SimpleRNN", 5, 6))
+    w.add("lstm", *w.rnn("lstm", "LSTM", 6, 4))
+    w.add("gru", *w.rnn("gru", "GRU", 4, 3))
+    w.add("bidirectional", *w.rnn("f", "LSTM", 6, 2), *w.rnn("b", "LSTM", 6, 2))
+    tokens_in = w.rng.integers(0, 20, (2, 7)).astype(np.int32)
+    return ZooModel("recurrent", g.config(out), w.w, [tokens_in])
+
+
+def gru_reset_after():
+    """(f) GRU with reset_after=true (TensorFlow 2's default): a (2, 3*units) bias."""
+    w = Weights(7)
+    config = sequential("gru_reset_after", [None, 5, 3], [rnn("GRU", "gru", 4, reset_after=True)],
+                        input_name="gru_input")
+    w.add("gru", *w.rnn("gru", "GRU", 3, 4, reset_after=True))
+    return ZooModel("gru_reset_after", config, w.w, [_x(w.rng, 2, 5, 3)], tfjs=False,
+                    why_not_tfjs="TensorFlow.js's GRU refuses reset_after=true")
+
+
+def conv_variety():
+    """(g) DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, ZeroPadding2D, Cropping2D,
+    UpSampling2D, AveragePooling2D 'same' (TF leaves padding out of the divisor),
+    GlobalMaxPooling2D."""
+    w = Weights(8)
+    config = sequential("conv_variety", [None, 7, 7, 2], [
+        layer("ZeroPadding2D", "zero_padding2d", padding=[[1, 1], [2, 0]], data_format="channels_last"),
+        depthwise("depthwise_conv2d", (3, 3), depth_multiplier=2),
+        conv("SeparableConv2D", "separable_conv2d", 3, (3, 3), padding="same", activation="relu"),
+        conv("Conv2DTranspose", "conv2d_transpose", 4, (3, 3), strides=(2, 2), padding="same"),
+        layer("Cropping2D", "cropping2d", cropping=[[1, 2], [0, 1]], data_format="channels_last"),
+        layer("UpSampling2D", "up_sampling2d", size=[2, 1], data_format="channels_last",
+              interpolation="nearest"),
+        pool("AveragePooling2D", "average_pooling2d", (3, 3), strides=(2, 2), padding="same"),
+        conv("Conv2DTranspose", "conv2d_transpose_1", 2, (2, 3), strides=(1, 2), padding="valid"),
+        global_pool("GlobalMaxPooling2D", "global_max_pooling2d"),
+    ], input_name="zero_padding2d_input")
+    # 7x7x2 -> pad 9x9x2 -> depthwise 7x7x4 -> separable 7x7x3 -> transpose 14x14x4
+    # -> crop 11x13x4 -> upsample 22x13x4 -> avgpool same s2 11x7x4 -> transpose 12x15x2 -> 2
+    w.add("depthwise_conv2d", ("depthwise_kernel", w.normal(3, 3, 2, 2)), ("bias", w.normal(4)))
+    w.add("separable_conv2d", ("depthwise_kernel", w.normal(3, 3, 4, 1)),
+          ("pointwise_kernel", w.normal(1, 1, 4, 3)), ("bias", w.normal(3)))
+    w.conv("conv2d_transpose", (3, 3), 3, 4, transpose=True)
+    w.conv("conv2d_transpose_1", (2, 3), 4, 2, transpose=True)
+    return ZooModel("conv_variety", config, w.w, [_x(w.rng, 2, 7, 7, 2)])
+
+
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish",
+               "gelu", "hard_sigmoid", "linear", "relu6"]
+
+
+def activations():
+    """(h) A Dense per activation function, then the ReLU, LeakyReLU, PReLU, ELU and Softmax
+    layer classes."""
+    w = Weights(9)
+    layers = []
+    for i, act in enumerate(ACTIVATIONS):
+        name = f"dense_{act}"
+        layers.append(dense(name, 6, act))
+        w.dense(name, 6, 6)
+    layers += [
+        layer("ReLU", "re_lu", max_value=None, negative_slope=0.0, threshold=0.0),
+        dense("dense_mix", 6), layer("LeakyReLU", "leaky_re_lu", alpha=0.2),
+        dense("dense_mix_1", 6),
+        layer("PReLU", "p_re_lu", alpha_initializer=ZEROS, alpha_regularizer=None,
+              alpha_constraint=None, shared_axes=None),
+        layer("ELU", "elu", alpha=1.0),
+        layer("Softmax", "softmax", axis=-1),
+    ]
+    w.dense("dense_mix", 6, 6)
+    w.dense("dense_mix_1", 6, 6)
+    w.add("p_re_lu", ("alpha", w.normal(6)))
+    config = sequential("activations", [None, 6], layers, input_name="dense_relu_input")
+    return ZooModel("activations", config, w.w, [_x(w.rng, 3, 6) * 2],
+                    notes=["hard_sigmoid is Keras 2's: clip(0.2 x + 0.5, 0, 1) (Keras 3's is relu6(x + 3) / 6)"])
+
+
+def shape_and_merge():
+    """(i) LayerNormalization, Permute, Reshape, RepeatVector, and the Multiply, Average,
+    Maximum, Minimum merges (Subtract is in beyond_tfjs)."""
+    w = Weights(11)
+    g = Graph("shape_and_merge")
+    x = g.input("x", [None, 4, 6])
+    n = g(layer("LayerNormalization", "layer_normalization", axis=[-1], epsilon=0.001, center=True,
+                scale=True, beta_initializer=ZEROS, gamma_initializer=ONES, beta_regularizer=None,
+                gamma_regularizer=None, beta_constraint=None, gamma_constraint=None), x)
+    p = g(layer("Permute", "permute", dims=[2, 1]), n)              # 6x4
+    r = g(layer("Reshape", "reshape", target_shape=[4, 6]), p)       # 4x6
+    a = g(dense("dense_a", 6, "tanh"), x)
+    b = g(dense("dense_b", 6, "sigmoid"), r)
+    merged = [g(layer(cls, cls.lower()), [a, b]) for cls in ("Multiply", "Average", "Maximum",
+                                                              "Minimum")]
+    s = g(layer("Add", "add"), merged)
+    f = g(layer("Flatten", "flatten", data_format="channels_last"), s)
+    v = g(dense("dense_v", 3), f)
+    rep = g(layer("RepeatVector", "repeat_vector", n=2), v)
+    w.add("layer_normalization", ("gamma", 1 + w.normal(6)), ("beta", w.normal(6)))
+    w.dense("dense_a", 6, 6)
+    w.dense("dense_b", 6, 6)
+    w.dense("dense_v", 24, 3)
+    return ZooModel("shape_and_merge", g.config(rep), w.w, [_x(w.rng, 2, 4, 6)])
+
+
+def beyond_tfjs():
+    """What TensorFlow.js lacks: Subtract, ELU with alpha != 1, the exponential activation."""
+    w = Weights(12)
+    g = Graph("beyond_tfjs")
+    a = g.input("a", [None, 4])
+    b = g.input("b", [None, 4])
+    d = g(layer("Subtract", "subtract"), [a, b])
+    e = g(layer("ELU", "elu", alpha=0.7), d)
+    out = g(dense("dense", 3, "exponential"), e)
+    w.dense("dense", 4, 3)
+    return ZooModel("beyond_tfjs", g.config(out), w.w, [_x(w.rng, 2, 4), _x(w.rng, 2, 4)], tfjs=False,
+                    why_not_tfjs="TensorFlow.js has no Subtract layer, no ELU alpha != 1 and no "
+                                 "'exponential' activation")
+
+
+ZOO = {f.__name__: f for f in (dense_classifier, digits_cnn, two_inputs_two_outputs,
+                               transfer_learning, conv1d, recurrent, gru_reset_after, conv_variety,
+                               activations, shape_and_merge, beyond_tfjs)}
+
+
+def all_models():
+    return [f() for f in ZOO.values()]

@@ -251,6 +251,8 @@ class KerasFixtures(unittest.TestCase):
         walk(config)
 
     def test_oracle_runs_every_model(self):
+        modules = oracle_script().parent / "node_modules" / "@tensorflow" / "tfjs-layers"
+        self.assertTrue(modules.is_dir(), f"{modules} is missing: run `npm ci --ignore-scripts` in {modules.parents[2]}")
         for model in self.models:
             with self.subTest(model=model.name):
                 model_dir = write_oracle_dir(model, self.root / "oracle_in" / model.name)

@@ -15,7 +15,7 @@
 # (layer.get_weights()): {"dense": [("kernel", array), ("bias", array)], ...}; a layer inside a
 # nested model is keyed by its path, "base/conv2d"; a Bidirectional layer lists its forward
 # layer's variables then its backward layer's. The files' structure is checked by
-# check_fixtures.py, which also runs the TensorFlow.js oracle on every model of model_zoo.py.
+# test_fixtures.py, which also runs the TensorFlow.js oracle on every model of model_zoo.py.
 import copy
 import datetime
 import io

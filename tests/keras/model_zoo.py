@@ -4,7 +4,7 @@
 # keras_files.py), and input arrays, all from a fixed numpy seed. keras_files.py writes them as
 # .h5 and .keras files; tests/oracle/run_tfjs.js computes every layer's reference output with
 # TensorFlow.js (models with `tfjs=False` use something TensorFlow.js lacks; `why_not_tfjs` says
-# what). check_fixtures.py proves every model loads and runs in the oracle.
+# what). test_fixtures.py proves every model loads and runs in the oracle.
 from dataclasses import dataclass, field
 
 import numpy as np

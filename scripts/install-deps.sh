@@ -15,8 +15,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libgraphviz-dev graphviz libonnx-testdata
   libfftw3-dev  # FFTW (fftw3f) for the FFT-accelerated t-SNE repulsion
   libdeflate-dev  # the feature-map PNGs `log` writes for every layer: ~2x zlib's speed at level 1
+  libhdf5-dev libzip-dev  # Keras .h5 files and .keras archives
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil python3-h5py
   hyperfine time chromium
 )
 
@@ -34,9 +35,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# ONNX Runtime for Node.js: its Linux x64 CPU library ships inside the package; the install
-# script only fetches GPU extras, so it is skipped.
-if [ ! -d tests/oracle/node_modules/onnxruntime-node ]; then
+# The tests' oracles: ONNX Runtime for Node.js (its Linux x64 CPU library ships inside the package;
+# the install script only fetches GPU extras, so it is skipped) and TensorFlow.js's Keras layers.
+if [ ! -d tests/oracle/node_modules/onnxruntime-node ] ||
+   [ ! -d tests/oracle/node_modules/@tensorflow/tfjs-layers ]; then
   (cd tests/oracle && npm ci --ignore-scripts --no-audit --no-fund)
 fi
 

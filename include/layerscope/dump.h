@@ -26,9 +26,10 @@ class DumpObserver : public Observer {
   bool wants(const Graph& graph, const Node& node) override { return filter_.matches(graph, node); }
   ObserverAction on_value(const Value& value, const Tensor& tensor,
                           const RunContext& context) override;
-  // Also dumps a tensor that no node produced (a graph output that is an input, say).
+  // Also dumps a tensor that no node produced (a graph output that is an input, say). `layer`
+  // names it for scripts (index.json's "layer"; the node when empty).
   void dump(const std::string& name, const std::string& node, const std::string& op,
-            const Tensor& tensor);
+            const Tensor& tensor, const std::string& layer = "");
   // Writes folder/index.json; call after the run.
   void write_index() const;
 
@@ -37,7 +38,7 @@ class DumpObserver : public Observer {
 
  private:
   struct Entry {
-    std::string name, file, node, op;
+    std::string name, file, node, op, layer;
     DType dtype;
     Shape shape;
   };

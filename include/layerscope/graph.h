@@ -35,6 +35,7 @@ struct Value {
   DType dtype = DType::Undefined;
   std::optional<StaticShape> shape;  // nullopt when even the rank is unknown
   Tensor data;                       // set for initializers
+  bool trainable = true;  // false for weights training leaves alone (BatchNorm statistics, frozen)
   int producer = -1;                 // index of the producing node; -1 if none
   std::vector<int> consumers;        // indices of nodes reading it, in graph order
 };

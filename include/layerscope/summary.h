@@ -27,6 +27,8 @@ struct NodeSummary {
 struct ModelSummary {
   std::vector<NodeSummary> nodes;
   int64_t total_parameters = 0;  // each weight counted once, however many nodes share it
+  int64_t trainable_parameters = 0;  // as Keras splits them (Value::trainable)
+  int64_t non_trainable_parameters = 0;
   int64_t parameter_bytes = 0;
   int64_t total_macs = 0;      // over the nodes whose MACs are known; named dims (batch) count as 1
   int nodes_without_macs = 0;  // Conv/Gemm/MatMul nodes whose shapes were not known

@@ -14,7 +14,7 @@
 #include <layerscope/embedding_collector.h>
 #include <layerscope/error.h>
 #include <layerscope/io.h>
-#include <layerscope/onnx.h>
+#include <layerscope/model.h>
 #include <layerscope/session.h>
 
 #include <algorithm>
@@ -190,7 +190,7 @@ Matrix collect_from_model(const EmbedOptions& options) {
                 ": expected a positive number of files per run");
   const EmbeddingPool pool =
       options.pool.empty() ? EmbeddingPool::Auto : embedding_pool_by_name(options.pool);
-  const Model model = load_onnx(options.model);
+  const Model model = load_model(options.model);
   const Graph& graph = model.graph;
   EmbeddingCollector collector(options.layer, pool);
   collector.check(graph, fs::path(options.model).filename().string());
@@ -394,7 +394,7 @@ Command add_embed_command(CLI::App& app) {
                                      "Reduce a layer's output over many inputs (or any matrix) to "
                                      "2-D or 3-D with PCA or t-SNE, and plot it");
   sub->add_option("model", options->model,
-                  "ONNX model to run over --inputs-dir (or give --from-npy instead)");
+                  "Model (ONNX or Keras) to run over --inputs-dir (or give --from-npy instead)");
   sub->add_option("--layer", options->layer,
                   "Node or tensor whose output, one row per input item, is embedded");
   sub->add_option(

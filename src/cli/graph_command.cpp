@@ -5,6 +5,7 @@
 #include "render/graph_view.h"
 
 #include <layerscope/error.h>
+#include <layerscope/model.h>
 #include <layerscope/onnx.h>
 
 #include <chrono>
@@ -33,7 +34,7 @@ int run_graph(const GraphOptions& options) {
                 "'; expected a file ending in .svg, .png, .dot or .html");
   if (options.rankdir != "TB" && options.rankdir != "LR")
     throw Error("--rankdir: expected TB or LR, got '" + options.rankdir + "'");
-  const Model model = load_onnx(options.model);
+  const Model model = load_model(options.model);
 
   render::ViewOptions view_options;
   view_options.depth = options.depth;
@@ -82,7 +83,7 @@ Command add_graph_command(CLI::App& app) {
       "graph",
       "Draw the whole model grouped by name scope, to SVG, PNG, DOT or interactive HTML "
       "(nothing runs)");
-  sub->add_option("model", options->model, "ONNX model file")->required();
+  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
   sub->add_option("-o,--output", options->output,
                   "Output file: .svg, .png, .dot or .html (interactive: pan, zoom, search, "
                   "open and close groups)")

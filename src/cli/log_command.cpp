@@ -10,7 +10,7 @@
 
 #include <layerscope/embedding_collector.h>
 #include <layerscope/error.h>
-#include <layerscope/onnx.h>
+#include <layerscope/model.h>
 #include <layerscope/session.h>
 #include <layerscope/stats.h>
 #include <layerscope/summary_writer.h>
@@ -76,7 +76,7 @@ int log_model(const LogOptions& options) {
                 ": expected a positive number of files per step");
   if (options.inputs_dir.empty() && options.batch != 1)
     throw Error("--batch needs --inputs-dir: it stacks that folder's files into batches");
-  const Model model = load_onnx(options.model);
+  const Model model = load_model(options.model);
   const Graph& graph = model.graph;
   EmbeddingCollector collector(options.embed_layer);
   try {
@@ -183,7 +183,7 @@ Command add_log_command(CLI::App& app) {
   auto options = std::make_shared<LogOptions>();
   CLI::App* sub = app.add_subcommand(
       "log", "Run the model and write every layer's activations as TensorBoard event files");
-  sub->add_option("model", options->model, "ONNX model file")->required();
+  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
   sub->add_option("--logdir", options->logdir, "Folder for the event files (created if needed)");
   add_input_options(*sub, options->inputs);
   sub->add_option(

@@ -10,6 +10,7 @@
 #include "report/report_page.h"
 
 #include <layerscope/error.h>
+#include <layerscope/model.h>
 #include <layerscope/onnx.h>
 #include <layerscope/session.h>
 
@@ -94,7 +95,7 @@ int run_report(const ReportOptions& options) {
   std::error_code ec;
   if (!folder.empty() && !fs::is_directory(folder, ec))
     throw Error("cannot write '" + options.output + "': no folder '" + folder.string() + "'");
-  const Model model = load_onnx(options.model);
+  const Model model = load_model(options.model);
   const Graph& graph = model.graph;
   std::size_t passed_over = 0;
   const std::vector<Sample> samples = collect_samples(graph, options, &passed_over);
@@ -166,7 +167,7 @@ Command add_report_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "report",
       "Run the model over inputs and write one offline HTML page of every layer's activations");
-  sub->add_option("model", options->model, "ONNX model file")->required();
+  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
   sub->add_option("-o,--output", options->output, "The HTML file to write")->required();
   add_input_options(*sub, options->inputs);
   sub->add_option("--inputs-dir", options->inputs_dir,

@@ -6,7 +6,7 @@
 
 #include <layerscope/dump.h>
 #include <layerscope/error.h>
-#include <layerscope/onnx.h>
+#include <layerscope/model.h>
 #include <layerscope/plot_observer.h>
 #include <layerscope/session.h>
 #include <layerscope/stats.h>
@@ -53,7 +53,7 @@ std::string nonfinite_message(const LayerRecord& r) {
 }
 
 int run_model(const RunOptions& options) {
-  const Model model = load_onnx(options.model);
+  const Model model = load_model(options.model);
   const std::map<std::string, Tensor> inputs = bind_inputs(model.graph, options.inputs);
   check_inputs(model.graph, inputs);
 
@@ -185,7 +185,7 @@ Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub =
       app.add_subcommand("run", "Run the model and show every layer's output statistics");
-  sub->add_option("model", options->model, "ONNX model file")->required();
+  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
   add_input_options(*sub, options->inputs);
   sub->add_option("--filter", options->filter,
                   "Regex on node names, op types and tensor names: show only those layers");

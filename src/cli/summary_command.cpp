@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 
-#include <layerscope/onnx.h>
+#include <layerscope/model.h>
 #include <layerscope/summary.h>
 
 #include <nlohmann/json.hpp>
@@ -18,11 +18,33 @@ struct SummaryOptions {
   bool json = false;
 };
 
-std::string shapes_text(const NodeSummary& node) {
+// Keras users read shapes as Keras prints them: (None, 28, 28, 1).
+std::string keras_shape_string(const std::optional<StaticShape>& shape) {
+  if (!shape) return "?";
+  std::string text = "(";
+  for (std::size_t i = 0; i < shape->size(); ++i)
+    text += (i ? ", " : "") + ((*shape)[i].known() ? std::to_string((*shape)[i].value) : "None");
+  return text + (shape->size() == 1 ? ",)" : ")");
+}
+
+std::string shape_text(const Model& model, const std::optional<StaticShape>& shape) {
+  return model.format == "keras" ? keras_shape_string(shape) : static_shape_string(shape);
+}
+
+std::string shapes_text(const Model& model, const NodeSummary& node) {
   std::string text;
   for (const auto& shape : node.shapes)
-    text += (text.empty() ? "" : " ") + static_shape_string(shape);
+    text += (text.empty() ? "" : " ") + shape_text(model, shape);
   return text;
+}
+
+std::string model_line(const Model& model) {
+  if (model.format == "keras")
+    return "Model: " + model.path + " (Keras " + model.producer_version + ", '" + model.graph.name +
+           "')";
+  return "Model: " + model.path + " (ONNX IR " + std::to_string(model.ir_version) + ", opset " +
+         std::to_string(model.graph.opsets.count("") ? model.graph.opsets.at("") : 0) + ", from " +
+         model.producer_name + " " + model.producer_version + ")";
 }
 
 nlohmann::json shape_json(const std::optional<StaticShape>& shape) {
@@ -49,7 +71,7 @@ nlohmann::json values_json(const Graph& graph, const std::vector<int>& values) {
 }
 
 int run_summary(const SummaryOptions& options) {
-  const Model model = load_onnx(options.model);
+  const Model model = load_model(options.model);
   const ModelSummary summary = summarize(model);
   const Graph& graph = model.graph;
   if (options.json) {
@@ -71,6 +93,7 @@ int run_summary(const SummaryOptions& options) {
     for (const auto& [domain, version] : graph.opsets)
       opsets[domain.empty() ? "ai.onnx" : domain] = version;
     const nlohmann::json out = {{"model", model.path},
+                                {"format", model.format},
                                 {"producer", model.producer_name + " " + model.producer_version},
                                 {"ir_version", model.ir_version},
                                 {"opsets", opsets},
@@ -78,25 +101,25 @@ int run_summary(const SummaryOptions& options) {
                                 {"outputs", values_json(graph, graph.outputs)},
                                 {"nodes", nodes},
                                 {"total_parameters", summary.total_parameters},
+                                {"trainable_parameters", summary.trainable_parameters},
+                                {"non_trainable_parameters", summary.non_trainable_parameters},
                                 {"parameter_bytes", summary.parameter_bytes},
                                 {"total_macs", summary.total_macs}};
     std::cout << json_text(out) << "\n";
     return 0;
   }
-  std::cout << "Model: " << model.path << " (ONNX IR " << model.ir_version << ", opset "
-            << graph.opsets.at("") << ", from " << model.producer_name << " "
-            << model.producer_version << ")\n";
+  std::cout << model_line(model) << "\n";
   for (int v : graph.inputs)
     std::cout << "Input:  " << graph.values[v].name << " " << dtype_name(graph.values[v].dtype)
-              << " " << static_shape_string(graph.values[v].shape) << "\n";
+              << " " << shape_text(model, graph.values[v].shape) << "\n";
   for (int v : graph.outputs)
     std::cout << "Output: " << graph.values[v].name << " " << dtype_name(graph.values[v].dtype)
-              << " " << static_shape_string(graph.values[v].shape) << "\n";
+              << " " << shape_text(model, graph.values[v].shape) << "\n";
   std::cout << "\n";
   Table table({"#", "node", "op", "output shape", "params", "MACs"});
   for (std::size_t i = 0; i < summary.nodes.size(); ++i) {
     const NodeSummary& n = summary.nodes[i];
-    table.add_row({std::to_string(i), n.name, n.op, shapes_text(n),
+    table.add_row({std::to_string(i), n.name, n.op, shapes_text(model, n),
                    n.parameters ? format_count(n.parameters) : "",
                    n.macs ? format_count(*n.macs) : ""});
   }
@@ -104,6 +127,11 @@ int run_summary(const SummaryOptions& options) {
   std::cout << "\nNodes: " << summary.nodes.size()
             << "\nParameters: " << format_count(summary.total_parameters) << " ("
             << format_number(summary.parameter_bytes / 1048576.0) << " MiB)"
+            << (summary.non_trainable_parameters
+                    ? "\nTrainable parameters: " + format_count(summary.trainable_parameters) +
+                          "\nNon-trainable parameters: " +
+                          format_count(summary.non_trainable_parameters)
+                    : "")
             << "\nMACs: " << format_count(summary.total_macs)
             << (summary.nodes_without_macs
                     ? " (" + std::to_string(summary.nodes_without_macs) +
@@ -119,7 +147,8 @@ Command add_summary_command(CLI::App& app) {
   auto options = std::make_shared<SummaryOptions>();
   CLI::App* sub = app.add_subcommand(
       "summary", "List every layer with its output shapes, parameters and MACs (nothing runs)");
-  sub->add_option("model", options->model, "ONNX model file")->required();
+  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")
+      ->required();
   sub->add_flag("--json", options->json, "Print JSON instead of a table");
   sub->footer("Example:\n  layerscope summary models/digits_cnn.onnx --json");
   return {sub, [options] { return run_summary(*options); }};

@@ -31,6 +31,16 @@ std::optional<int64_t> count_macs(const Graph& graph, const Node& node) {
     return i < node.inputs.size() ? known_shape(graph, node.inputs[i]) : std::nullopt;
   };
   const auto output = node.outputs.empty() ? std::nullopt : known_shape(graph, node.outputs[0]);
+  if (node.domain == "keras") {
+    // Dense and ConvND: each output element sums the kernel's elements over one output channel
+    // (the kernel's last dimension).
+    if (node.op_type != "Dense" && node.op_type != "Conv1D" && node.op_type != "Conv2D" &&
+        node.op_type != "Conv3D")
+      return std::nullopt;
+    const auto w = input(1);
+    if (!w || !output || w->empty() || w->back() == 0) return std::nullopt;
+    return product(*output) * (product(*w) / w->back());
+  }
   if (node.op_type == "Conv") {
     // Each output element sums (Cin/group) x kernel products: the weight's dims after the first.
     const auto w = input(1);
@@ -56,7 +66,10 @@ std::optional<int64_t> count_macs(const Graph& graph, const Node& node) {
   return std::nullopt;
 }
 
-bool is_macs_op(const std::string& op) {
+bool is_macs_op(const Node& node) {
+  const std::string& op = node.op_type;
+  if (node.domain == "keras")
+    return op == "Dense" || op == "Conv1D" || op == "Conv2D" || op == "Conv3D";
   return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
 }
 
@@ -83,13 +96,15 @@ ModelSummary summarize(const Model& model) {
       s.parameters += data.numel();
       if (counted.insert(v).second) {
         summary.total_parameters += data.numel();
+        (graph.values[v].trainable ? summary.trainable_parameters
+                                   : summary.non_trainable_parameters) += data.numel();
         summary.parameter_bytes += static_cast<int64_t>(data.nbytes());
       }
     }
     s.macs = count_macs(graph, node);
     if (s.macs)
       summary.total_macs += *s.macs;
-    else if (is_macs_op(node.op_type))
+    else if (is_macs_op(node))
       ++summary.nodes_without_macs;
     summary.nodes.push_back(std::move(s));
   }

@@ -39,15 +39,23 @@ std::string DumpObserver::file_name_for(const std::string& tensor_name) {
 }
 
 void DumpObserver::dump(const std::string& name, const std::string& node, const std::string& op,
-                        const Tensor& tensor) {
+                        const Tensor& tensor, const std::string& layer) {
   const std::string file = file_name_for(name);
   write_npy((std::filesystem::path(folder_) / file).string(), tensor);
-  entries_.push_back({name, file, node, op, tensor.dtype(), tensor.shape()});
+  entries_.push_back(
+      {name, file, node, op, layer.empty() ? node : layer, tensor.dtype(), tensor.shape()});
 }
 
 ObserverAction DumpObserver::on_value(const Value& value, const Tensor& tensor,
                                       const RunContext& context) {
-  dump(value.name, context.node.name, context.node.op_type, tensor);
+  // The layer as a script names it: the node (Keras layer `outer/inner`, `name@1` for a second
+  // call), `:k` for its k-th output after the first.
+  std::string layer = context.node.name;
+  const auto& outputs = context.node.outputs;
+  for (std::size_t k = 1; k < outputs.size(); ++k)
+    if (outputs[k] >= 0 && &context.graph.values[outputs[k]] == &value)
+      layer += ":" + std::to_string(k);
+  dump(value.name, context.node.name, context.node.op_type, tensor, layer);
   return ObserverAction::Continue;
 }
 
@@ -58,6 +66,7 @@ void DumpObserver::write_index() const {
                      {"file", e.file},
                      {"node", e.node},
                      {"op", e.op},
+                     {"layer", e.layer},
                      {"dtype", dtype_name(e.dtype)},
                      {"shape", e.shape}});
   const std::string path = (std::filesystem::path(folder_) / "index.json").string();

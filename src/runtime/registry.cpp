@@ -22,6 +22,7 @@ const OpRegistry& OpRegistry::instance() {
     register_loss_ops(r);
     register_quantization_ops(r);
     register_signal_ops(r);
+    register_keras_core_ops(r);
     return r;
   }();
   return registry;

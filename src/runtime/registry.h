@@ -60,5 +60,7 @@ void register_misc_ops(OpRegistry& registry);
 void register_loss_ops(OpRegistry& registry);
 void register_quantization_ops(OpRegistry& registry);
 void register_signal_ops(OpRegistry& registry);
+// Keras layers (domain "keras", opset = Keras major version), one file each under ops/keras/.
+void register_keras_core_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

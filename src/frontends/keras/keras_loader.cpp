@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -122,8 +123,7 @@ std::string unsupported_reason(const std::string& class_name) {
     return "a Lambda layer holds Python code, which layerscope never runs";
   if (class_name == "TFOpLambda" || class_name == "SlicingOpLambda")
     return "a TensorFlow op recorded as Python call, which layerscope does not run yet";
-  return "layerscope has no implementation of this class (a custom layer, or one not supported "
-         "yet)";
+  return "no implementation in layerscope (a custom layer, or a class not supported yet)";
 }
 
 class GraphBuilder {
@@ -141,17 +141,20 @@ class GraphBuilder {
                : expand_functional(container, given, name_prefix, weight_prefix, store);
   }
 
-  // Every layer class in the model that cannot run, listed before anything is built.
+  // Every layer class in the model that cannot run, listed before anything is built: class ->
+  // the layers using it, in order of first use.
   void check_classes(const Container& container, const std::string& prefix,
-                     std::vector<std::string>& problems) {
+                     std::vector<std::pair<std::string, std::vector<std::string>>>& problems) {
     for (const LayerEntry& layer : container.layers) {
       if (layer.class_name == "InputLayer") continue;
       if (is_container_class(layer.class_name)) {
         const json entry = {{"class_name", layer.class_name}, {"config", *layer.config}};
         check_classes(parse_container(entry, file_), prefix + layer.name + "/", problems);
       } else if (!layer_specs().find(layer.class_name)) {
-        problems.push_back("layer '" + prefix + layer.name + "' (" + layer.class_name +
-                           "): " + unsupported_reason(layer.class_name));
+        auto it = std::find_if(problems.begin(), problems.end(),
+                               [&](const auto& p) { return p.first == layer.class_name; });
+        if (it == problems.end()) it = problems.insert(problems.end(), {layer.class_name, {}});
+        it->second.push_back(prefix + layer.name);
       }
     }
   }
@@ -453,13 +456,27 @@ Model build(const json& config, const std::string& path, int major, const std::s
   model.graph.name = top.name;
   model.graph.opsets["keras"] = major;
   GraphBuilder builder(model.graph, path, major);
-  std::vector<std::string> problems;
+  std::vector<std::pair<std::string, std::vector<std::string>>> problems;
   builder.check_classes(top, "", problems);
   if (!problems.empty()) {
-    std::string text = std::to_string(problems.size()) + " layer" +
-                       (problems.size() == 1 ? "" : "s") + " in " + path + " cannot run:";
-    for (std::size_t i = 0; i < problems.size(); ++i) text += (i ? "; " : " ") + problems[i];
-    throw Error(text);
+    // One clause per reason, each listing its classes with their first layer.
+    std::size_t layers = 0;
+    std::vector<std::pair<std::string, std::string>> by_reason;  // reason -> classes
+    for (const auto& [class_name, names] : problems) {
+      layers += names.size();
+      const std::string reason = unsupported_reason(class_name);
+      auto it = std::find_if(by_reason.begin(), by_reason.end(),
+                             [&](const auto& r) { return r.first == reason; });
+      if (it == by_reason.end()) it = by_reason.insert(by_reason.end(), {reason, ""});
+      it->second += (it->second.empty() ? "" : ", ") + class_name + " ('" + names.front() + "'" +
+                    (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "") +
+                    ")";
+    }
+    std::string text;
+    for (const auto& [reason, classes] : by_reason)
+      text += (text.empty() ? " " : "; ") + classes + ": " + reason;
+    throw Error(std::to_string(layers) + " layer" + (layers == 1 ? "" : "s") + " in " + path +
+                " cannot run:" + text);
   }
   model.graph.outputs = builder.expand(top, {}, "", "", store);
   model.graph.reindex();

@@ -5,6 +5,7 @@
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,18 @@ class KerasErrorsTest(unittest.TestCase):
         self.assertIn(proc.returncode, (0, 1), proc.stderr)
         if proc.returncode:
             self.assertTrue(proc.stderr.startswith("error: "), proc.stderr)
+
+    def test_corrupt_string_heap(self):
+        # Variable-length strings (model_config, keras_version) live in the file's global heap;
+        # libhdf5 copies an object as long as its header says, so a huge size crashes a reader that
+        # does not isolate the read.
+        path = self.h5()
+        data = bytearray(path.read_bytes())
+        heap = data.find(b"GCOL")
+        self.assertGreater(heap, 0)
+        struct.pack_into("<Q", data, heap + 24, 0x7FFFFFFFFFFF)  # the first object's size
+        path.write_bytes(bytes(data))
+        self.assert_refused(path, "corrupt")
 
     def test_zip_that_is_not_a_keras_file(self):
         path = self.dir / "photos.keras"

@@ -5,9 +5,13 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace layerscope::keras {
 namespace {
@@ -73,6 +77,78 @@ H5I_type_t object_type(hid_t loc, const std::string& path) {
   return type;
 }
 
+// Writes all of `data` to `fd`; false if the pipe broke.
+bool write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Variable-length strings live in the file's global heap, and libhdf5 1.10 follows their
+// references into it without bounds checks: a corrupt heap crashes the reading process (seen on
+// fuzzed Keras files; h5py crashes the same way). So the read runs in a forked child that sends
+// the strings back through a pipe (length, bytes, ...); a child that dies means a corrupt file.
+std::vector<std::string> read_variable_strings(hid_t attr, hid_t file_type, hid_t space,
+                                               const std::string& where) {
+  const hssize_t count = H5Sget_simple_extent_npoints(space);
+  int fds[2];
+  if (pipe(fds) != 0) throw Error(where + ": cannot create a pipe to read the attribute");
+  const pid_t child = fork();
+  if (child < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    throw Error(where + ": cannot fork to read the attribute");
+  }
+  if (child == 0) {
+    close(fds[0]);
+    Scoped mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.id, H5T_VARIABLE);
+    H5Tset_cset(mem.id, H5Tget_cset(file_type));
+    std::vector<char*> buffer(static_cast<std::size_t>(count), nullptr);
+    if (H5Aread(attr, mem.id, buffer.data()) < 0) _exit(2);
+    for (char* s : buffer) {
+      const uint64_t length = s ? strlen(s) : 0;
+      if (!write_all(fds[1], reinterpret_cast<const char*>(&length), sizeof length) ||
+          !write_all(fds[1], s ? s : "", length))
+        _exit(3);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string bytes;
+  char chunk[65536];
+  while (true) {
+    const ssize_t n = read(fds[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.append(chunk, static_cast<std::size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error(where + ": unreadable attribute (" +
+                (WIFSIGNALED(status) ? "its string data is corrupt" : "a read error") + ")");
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  for (hssize_t i = 0; i < count; ++i) {
+    uint64_t length = 0;
+    if (bytes.size() - at < sizeof length) throw Error(where + ": unreadable attribute");
+    memcpy(&length, bytes.data() + at, sizeof length);
+    at += sizeof length;
+    if (bytes.size() - at < length) throw Error(where + ": unreadable attribute");
+    out.emplace_back(bytes.data() + at, length);
+    at += length;
+  }
+  return out;
+}
+
 std::vector<std::string> read_strings(hid_t attr, const std::string& where) {
   Scoped type(H5Aget_type(attr));
   Scoped space(H5Aget_space(attr));
@@ -84,16 +160,7 @@ std::vector<std::string> read_strings(hid_t attr, const std::string& where) {
     throw Error(where + ": expected a string attribute");
   }
   std::vector<std::string> out;
-  if (H5Tis_variable_str(type.id) > 0) {
-    Scoped mem(H5Tcopy(H5T_C_S1));
-    H5Tset_size(mem.id, H5T_VARIABLE);
-    H5Tset_cset(mem.id, H5Tget_cset(type.id));
-    std::vector<char*> buffer(static_cast<std::size_t>(count), nullptr);
-    if (H5Aread(attr, mem.id, buffer.data()) < 0) throw Error(where + ": unreadable attribute");
-    for (char* s : buffer) out.emplace_back(s ? s : "");
-    H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, buffer.data());
-    return out;
-  }
+  if (H5Tis_variable_str(type.id) > 0) return read_variable_strings(attr, type.id, space.id, where);
   const std::size_t size = H5Tget_size(type.id);
   if (size == 0) throw Error(where + ": unreadable attribute");
   std::string buffer(size * static_cast<std::size_t>(count), '\0');

@@ -173,6 +173,23 @@ class KerasErrorsTest(unittest.TestCase):
         path = self.h5(keras_version="1.2.2")
         self.assert_refused(path, "Keras 1.2.2")
 
+    def test_keras_1_config_without_a_version(self):
+        path = self.h5()
+        config = {"class_name": "Sequential", "config": [
+            {"class_name": "Dense", "config": {"name": "dense_1", "output_dim": 10, "input_dim": 4,
+                                               "batch_input_shape": [None, 4]}}]}
+        with h5py.File(path, "r+") as f:
+            del f.attrs["keras_version"]
+            f.attrs["model_config"] = json.dumps(config)
+        self.assert_refused(path, "Keras 1 model config")
+
+    def test_keras_3_weights_file(self):
+        path = self.keras3()
+        weights = self.dir / "model.weights.h5"
+        with zipfile.ZipFile(path) as z:
+            weights.write_bytes(z.read("model.weights.h5"))
+        self.assert_refused(weights, "Keras 3 weights file", ".keras")
+
     def test_hdf5_that_is_not_a_keras_model(self):
         path = self.dir / "data.h5"
         with h5py.File(path, "w") as f:

@@ -75,7 +75,8 @@ KerasArchive read_keras_archive(const std::string& path) {
     zip_error_init_with_code(&error, code);
     const std::string text = zip_error_strerror(&error);
     zip_error_fini(&error);
-    throw Error(path + ": not a readable zip archive (" + text + ")");
+    throw Error(path + ": not a readable zip archive (" +
+                (code == ZIP_ER_EXISTS ? "two entries share a name" : text) + ")");
   }
   KerasArchive out;
   out.path = path;

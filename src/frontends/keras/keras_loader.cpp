@@ -439,13 +439,17 @@ int major_of(const std::string& version, const std::string& path) {
 Model build(const json& config, const std::string& path, int major, const std::string& version,
             WeightStore& store) {
   if (config.is_object() && config.contains("config") && config["config"].is_object()) {
-    // Keras 1 configs name their sizes differently; refuse them by their tell-tale keys.
-    for (const json& layer : config["config"].value("layers", json::array()))
-      if (layer.is_object() && layer.contains("config") && layer["config"].is_object() &&
-          (layer["config"].contains("output_dim") || layer["config"].contains("nb_filter")))
-        throw Error(path +
-                    ": a Keras 1 model config (layers with output_dim/nb_filter); "
-                    "layerscope reads files of Keras 2 and 3");
+    // Keras 1 configs (written without a version) name sizes differently: a Dense's output_dim
+    // (Embedding keeps that key in Keras 2 and 3), a convolution's nb_filter.
+    for (const json& layer : config["config"].value("layers", json::array())) {
+      if (!layer.is_object() || !layer.contains("config") || !layer["config"].is_object()) continue;
+      const json& c = layer["config"];
+      const std::string cls = layer.value("class_name", "");
+      if (c.contains("nb_filter") || cls == "Merge" || cls == "Convolution2D" ||
+          (cls == "Dense" && c.contains("output_dim") && !c.contains("units")))
+        throw Error(path + ": a Keras 1 model config (" + cls +
+                    " layers configured as Keras 1 did); layerscope reads files of Keras 2 and 3");
+    }
   }
   const Container top = parse_container(config, path);
   Model model;
@@ -497,6 +501,10 @@ Model load_h5(const std::string& path, const KerasLoadOptions& options) {
     throw Error(path +
                 ": a weights-only Keras file (model.save_weights): it holds no "
                 "architecture; give the model's JSON (model.to_json()) with --config FILE");
+  } else if (root.has_group("layers") || root.has_group("vars")) {
+    throw Error(path +
+                ": a Keras 3 weights file (model.weights.h5 or save_weights): it holds no "
+                "architecture; open the .keras file it came from");
   } else {
     throw Error(path + ": an HDF5 file without a Keras model_config: not a Keras model");
   }

@@ -438,10 +438,14 @@ int major_of(const std::string& version, const std::string& path) {
 // The model config may be a model entry or, from model.to_json(), the same with extra keys.
 Model build(const json& config, const std::string& path, int major, const std::string& version,
             WeightStore& store) {
-  if (config.is_object() && config.contains("config") && config["config"].is_object()) {
+  if (config.is_object() && config.contains("config")) {
     // Keras 1 configs (written without a version) name sizes differently: a Dense's output_dim
     // (Embedding keeps that key in Keras 2 and 3), a convolution's nb_filter.
-    for (const json& layer : config["config"].value("layers", json::array())) {
+    const json& inner = config["config"];
+    const json layers = inner.is_array()    ? inner
+                        : inner.is_object() ? inner.value("layers", json::array())
+                                            : json::array();
+    for (const json& layer : layers) {
       if (!layer.is_object() || !layer.contains("config") || !layer["config"].is_object()) continue;
       const json& c = layer["config"];
       const std::string cls = layer.value("class_name", "");

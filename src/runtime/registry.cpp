@@ -23,6 +23,8 @@ const OpRegistry& OpRegistry::instance() {
     register_quantization_ops(r);
     register_signal_ops(r);
     register_keras_core_ops(r);
+    register_keras_recurrent_ops(r);
+    register_keras_wrapper_ops(r);
     return r;
   }();
   return registry;

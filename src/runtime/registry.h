@@ -62,5 +62,7 @@ void register_quantization_ops(OpRegistry& registry);
 void register_signal_ops(OpRegistry& registry);
 // Keras layers (domain "keras", opset = Keras major version), one file each under ops/keras/.
 void register_keras_core_ops(OpRegistry& registry);
+void register_keras_recurrent_ops(OpRegistry& registry);
+void register_keras_wrapper_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

@@ -227,8 +227,13 @@ def layer_output_shapes(entry, in_shapes):
     if cls == "Bidirectional":
         inner = cfg["layer"]
         shapes = _rnn_shapes(inner["class_name"], inner["config"], x)
-        out = shapes[0][:-1] + [shapes[0][-1] * (2 if cfg.get("merge_mode", "concat") == "concat" else 1)]
-        return [out] + shapes[1:] * 2
+        merge = cfg.get("merge_mode", "concat")
+        out = shapes[0][:-1] + [shapes[0][-1] * (2 if merge == "concat" else 1)]
+        return ([out] if merge is not None else [shapes[0]] * 2) + shapes[1:] * 2
+    if cls == "TimeDistributed":  # the inner layer on batch and time merged
+        merged = [None if x[0] is None or x[1] is None else x[0] * x[1]] + list(x[2:])
+        (inner,) = layer_output_shapes(cfg["layer"], [merged])
+        return [x[:2] + inner[1:]]
     if cls == "ZeroPadding2D":
         (t, b), (l, r) = cfg["padding"]
         return [[x[0], x[1] + t + b, x[2] + l + r, x[3]]]
@@ -349,6 +354,8 @@ def _k3_layer(entry, style, build_shapes):
             bwd["config"]["go_backwards"] = not value["config"].get("go_backwards", False)
             config["layer"] = _k3_layer(fwd, style, None)
             config["backward_layer"] = _k3_layer(bwd, style, None)
+        elif cls == "TimeDistributed" and key == "layer":
+            config["layer"] = _k3_layer(value, style, None)
         else:
             config[key] = _k3_value(key, value)
     if cls in RNN_CELLS:
@@ -363,7 +370,7 @@ def _k3_layer(entry, style, build_shapes):
 # or Flatten, do not).
 _BUILT_LAYERS = {"Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D",
                  "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU",
-                 "Bidirectional", "PReLU", "Concatenate", "Add", "Subtract", "Multiply", "Average",
+                 "Bidirectional", "TimeDistributed", "PReLU", "Concatenate", "Add", "Subtract", "Multiply", "Average",
                  "Maximum", "Minimum", "Dot"}
 
 
@@ -461,6 +468,9 @@ def _k3_save_layer(h5, path, entry, variables, style):
         for side, part in (("forward", variables[:half]), ("backward", variables[half:])):
             vars_group(f"{path}/{side}_layer", f"{side}_{layer_name(inner)}", [])
             vars_group(f"{path}/{side}_layer/cell", RNN_CELLS[inner["class_name"]], [v for _, v in part])
+    elif cls == "TimeDistributed":  # the wrapped layer is its attribute `layer`
+        vars_group(path, layer_name(entry), [])
+        vars_group(f"{path}/layer", layer_name(entry["config"]["layer"]), [v for _, v in variables])
     else:
         vars_group(path, layer_name(entry), [v for _, v in variables])
 

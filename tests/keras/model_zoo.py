@@ -24,6 +24,9 @@ class ZooModel:
     tfjs: bool = True
     why_not_tfjs: str = ""
     notes: list = field(default_factory=list)
+    # The files whose Keras computes what the oracle does: Keras 3 defines hard_sigmoid
+    # differently from Keras 2 and TensorFlow.js.
+    files: tuple = (".h5", ".keras")
 
     def __iter__(self):
         return iter((self.config, self.weights, self.inputs))
@@ -455,9 +458,129 @@ def beyond_tfjs():
                                  "'exponential' activation")
 
 
+def rnn_stack():
+    """`recurrent` without its Embedding and Concatenate: SimpleRNN (sequences) -> LSTM
+    (sequences, return_state) -> GRU (reset_after=false), and Bidirectional(LSTM) beside it."""
+    w = Weights(13)
+    g = Graph("rnn_stack")
+    x = g.input("x", [None, 7, 5])
+    s = g(rnn("SimpleRNN", "simple_rnn", 6, return_sequences=True), x)
+    l, h, c = g(rnn("LSTM", "lstm", 4, return_sequences=True, return_state=True), s, outputs=3)
+    gru = g(rnn("GRU", "gru", 3, reset_after=False), l)
+    bi = g(layer("Bidirectional", "bidirectional", merge_mode="concat",
+                 layer=rnn("LSTM", "lstm_1", 2)), s)
+    w.add("simple_rnn", *w.rnn("simple_rnn", "SimpleRNN", 5, 6))
+    w.add("lstm", *w.rnn("lstm", "LSTM", 6, 4))
+    w.add("gru", *w.rnn("gru", "GRU", 4, 3))
+    w.add("bidirectional", *w.rnn("f", "LSTM", 6, 2), *w.rnn("b", "LSTM", 6, 2))
+    return ZooModel("rnn_stack", g.config([gru, bi, h, c]), w.w, [_x(w.rng, 2, 7, 5)])
+
+
+def rnn_states():
+    """return_state: SimpleRNN [output, h], GRU [sequence, h], Bidirectional(LSTM) with sequences
+    [output, h_fwd, c_fwd, h_bwd, c_bwd]."""
+    w = Weights(14)
+    g = Graph("rnn_states")
+    x = g.input("x", [None, 6, 4])
+    s, sh = g(rnn("SimpleRNN", "simple_rnn", 5, return_state=True), x, outputs=2)
+    gs, gh = g(rnn("GRU", "gru", 3, return_sequences=True, return_state=True, reset_after=False), x,
+               outputs=2)
+    bi = g(layer("Bidirectional", "bidirectional", merge_mode="concat",
+                 layer=rnn("LSTM", "lstm", 3, return_sequences=True, return_state=True)), gs,
+           outputs=5)
+    w.add("simple_rnn", *w.rnn("simple_rnn", "SimpleRNN", 4, 5))
+    w.add("gru", *w.rnn("gru", "GRU", 4, 3))
+    w.add("bidirectional", *w.rnn("f", "LSTM", 3, 3), *w.rnn("b", "LSTM", 3, 3))
+    return ZooModel("rnn_states", g.config([s, sh, gh, *bi]), w.w, [_x(w.rng, 2, 6, 4)])
+
+
+def rnn_go_backwards():
+    """go_backwards: LSTM and SimpleRNN sequences (returned in reversed order), GRU's last state,
+    and Bidirectional around a layer that already goes backwards (its backward half goes forward)."""
+    w = Weights(15)
+    g = Graph("rnn_go_backwards")
+    x = g.input("x", [None, 5, 3])
+    l = g(rnn("LSTM", "lstm", 4, return_sequences=True, go_backwards=True), x)
+    s = g(rnn("SimpleRNN", "simple_rnn", 2, return_sequences=True, go_backwards=True), l)
+    gru = g(rnn("GRU", "gru", 3, reset_after=False, go_backwards=True), x)
+    bi = g(layer("Bidirectional", "bidirectional", merge_mode="concat",
+                 layer=rnn("SimpleRNN", "simple_rnn_1", 3, return_sequences=True,
+                           go_backwards=True)), x)
+    w.add("lstm", *w.rnn("lstm", "LSTM", 3, 4))
+    w.add("simple_rnn", *w.rnn("simple_rnn", "SimpleRNN", 4, 2))
+    w.add("gru", *w.rnn("gru", "GRU", 3, 3))
+    w.add("bidirectional", *w.rnn("f", "SimpleRNN", 3, 3), *w.rnn("b", "SimpleRNN", 3, 3))
+    return ZooModel("rnn_go_backwards", g.config([s, gru, bi]), w.w, [_x(w.rng, 2, 5, 3)])
+
+
+def bidirectional_merge():
+    """Bidirectional's merge modes: sum (GRU sequences), mul (SimpleRNN), ave (LSTM sequences),
+    None (LSTM: two outputs)."""
+    w = Weights(16)
+    g = Graph("bidirectional_merge")
+    x = g.input("x", [None, 6, 4])
+    outs = []
+    for mode, cls, units, seqs in (("sum", "GRU", 3, True), ("mul", "SimpleRNN", 3, False),
+                                   ("ave", "LSTM", 3, True), (None, "LSTM", 2, False)):
+        name = f"bidirectional_{mode or 'none'}"
+        extra = {"reset_after": False} if cls == "GRU" else {}
+        o = g(layer("Bidirectional", name, merge_mode=mode,
+                    layer=rnn(cls, f"{cls.lower()}_{mode or 'none'}", units, return_sequences=seqs,
+                              **extra)), x, outputs=2 if mode is None else 1)
+        outs += o if mode is None else [o]
+        w.add(name, *w.rnn("f", cls, 4, units), *w.rnn("b", cls, 4, units))
+    return ZooModel("bidirectional_merge", g.config(outs), w.w, [_x(w.rng, 2, 6, 4)])
+
+
+def time_distributed_dense():
+    """TimeDistributed(Dense relu) on a rank-4 input, TimeDistributed(Flatten) (no weights),
+    TimeDistributed(Dense), then a SimpleRNN over the steps."""
+    w = Weights(17)
+    config = sequential("time_distributed_dense", [None, 3, 4, 2], [
+        layer("TimeDistributed", "time_distributed", layer=dense("dense", 3, "relu")),
+        layer("TimeDistributed", "time_distributed_1",
+              layer=layer("Flatten", "flatten", data_format="channels_last")),
+        layer("TimeDistributed", "time_distributed_2", layer=dense("dense_1", 2)),
+        rnn("SimpleRNN", "simple_rnn", 2),
+    ], input_name="time_distributed_input")
+    w.dense("time_distributed", 2, 3)
+    w.dense("time_distributed_2", 12, 2)
+    w.add("simple_rnn", *w.rnn("simple_rnn", "SimpleRNN", 2, 2))
+    return ZooModel("time_distributed_dense", config, w.w, [_x(w.rng, 2, 3, 4, 2)])
+
+
+def lstm_hard_sigmoid():
+    """LSTM and GRU (reset_after=false) with Keras 2's hard_sigmoid gates, inputs large enough to
+    reach its clipped ends. TensorFlow.js computes Keras 2's hard_sigmoid, so only the .h5 file
+    is compared with it (test_keras_recurrent.py checks the .keras one, Keras 3's hard_sigmoid)."""
+    w = Weights(18)
+    config = sequential("lstm_hard_sigmoid", [None, 6, 3], [
+        rnn("LSTM", "lstm", 4, return_sequences=True, recurrent_activation="hard_sigmoid"),
+        rnn("GRU", "gru", 3, reset_after=False, recurrent_activation="hard_sigmoid"),
+    ], input_name="lstm_input")
+    w.add("lstm", *w.rnn("lstm", "LSTM", 3, 4))
+    w.add("gru", *w.rnn("gru", "GRU", 4, 3))
+    w.w = {k: [(n, v * 4) for n, v in vs] for k, vs in w.w.items()}
+    return ZooModel("lstm_hard_sigmoid", config, w.w, [_x(w.rng, 2, 6, 3) * 2], files=(".h5",))
+
+
+def simple_rnn_relu():
+    """SimpleRNN with relu (sequences), then another SimpleRNN with relu."""
+    w = Weights(19)
+    config = sequential("simple_rnn_relu", [None, 5, 3], [
+        rnn("SimpleRNN", "simple_rnn", 4, return_sequences=True, activation="relu"),
+        rnn("SimpleRNN", "simple_rnn_1", 3, activation="relu"),
+    ], input_name="simple_rnn_input")
+    w.add("simple_rnn", *w.rnn("simple_rnn", "SimpleRNN", 3, 4))
+    w.add("simple_rnn_1", *w.rnn("simple_rnn_1", "SimpleRNN", 4, 3))
+    return ZooModel("simple_rnn_relu", config, w.w, [_x(w.rng, 2, 5, 3)])
+
+
 ZOO = {f.__name__: f for f in (dense_classifier, digits_cnn, two_inputs_two_outputs,
                                transfer_learning, conv1d, recurrent, gru_reset_after, conv_variety,
-                               activations, shape_and_merge, beyond_tfjs)}
+                               activations, shape_and_merge, beyond_tfjs, rnn_stack, rnn_states,
+                               rnn_go_backwards, bidirectional_merge, time_distributed_dense,
+                               lstm_hard_sigmoid, simple_rnn_relu)}
 
 
 def all_models():

@@ -202,6 +202,10 @@ class KerasFixtures(unittest.TestCase):
                         for side in ("forward_layer", "backward_layer"):
                             g = h5[f"{group}/{side}/cell/vars"]
                             stored += [g[str(i)][()] for i in range(len(g))]
+                    elif entry["class_name"] == "TimeDistributed":
+                        self.assertEqual(len(h5[f"{group}/vars"]), 0)
+                        g = h5[f"{group}/layer/vars"]
+                        stored = [g[str(i)][()] for i in range(len(g))]
                     else:
                         g = h5[f"{group}/vars"]
                         stored = [g[str(i)][()] for i in range(len(g))]

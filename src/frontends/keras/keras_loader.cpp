@@ -123,6 +123,9 @@ std::string unsupported_reason(const std::string& class_name) {
     return "a Lambda layer holds Python code, which layerscope never runs";
   if (class_name == "TFOpLambda" || class_name == "SlicingOpLambda")
     return "a TensorFlow op recorded as Python call, which layerscope does not run yet";
+  if (class_name == "Masking")
+    return "layerscope carries no masks between layers, and the recurrent layers after a Masking "
+           "would compute other values without them";
   return "no implementation in layerscope (a custom layer, or a class not supported yet)";
 }
 

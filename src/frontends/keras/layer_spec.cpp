@@ -109,6 +109,8 @@ const LayerSpecs& layer_specs() {
   static const LayerSpecs specs = [] {
     LayerSpecs s;
     register_core_layers(s);
+    register_recurrent_layers(s);
+    register_wrapper_layers(s);
     return s;
   }();
   return specs;

@@ -100,6 +100,8 @@ const LayerSpecs& layer_specs();
 
 // One per family file under layers/.
 void register_core_layers(LayerSpecs& specs);
+void register_recurrent_layers(LayerSpecs& specs);
+void register_wrapper_layers(LayerSpecs& specs);
 
 // Helpers shared by the families.
 Attribute int_attr(int64_t v);

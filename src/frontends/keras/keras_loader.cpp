@@ -344,6 +344,7 @@ class GraphBuilder {
     std::vector<KShape> input_shapes;
     for (int v : inputs) input_shapes.push_back(shapes_[v]);
     LayerContext ctx(layer.class_name, *layer.config, input_shapes, keras_major_, where);
+    ctx.input_keywords = keywords;
     LayerPlan plan = (*spec)(ctx);
 
     auto cached = weights_.find(owner);
@@ -439,10 +440,13 @@ int major_of(const std::string& version, const std::string& path) {
 Model build(const json& config, const std::string& path, int major, const std::string& version,
             WeightStore& store) {
   if (config.is_object() && config.contains("config") && config["config"].is_object()) {
-    // Keras 1 configs name their sizes differently; refuse them by their tell-tale keys.
+    // Keras 1 configs name their sizes differently; refuse them by their tell-tale keys
+    // (Embedding keeps output_dim in every version).
     for (const json& layer : config["config"].value("layers", json::array()))
       if (layer.is_object() && layer.contains("config") && layer["config"].is_object() &&
-          (layer["config"].contains("output_dim") || layer["config"].contains("nb_filter")))
+          ((layer["config"].contains("output_dim") &&
+            layer.value("class_name", "") != "Embedding") ||
+           layer["config"].contains("nb_filter")))
         throw Error(path +
                     ": a Keras 1 model config (layers with output_dim/nb_filter); "
                     "layerscope reads files of Keras 2 and 3");

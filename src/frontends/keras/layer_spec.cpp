@@ -109,6 +109,11 @@ const LayerSpecs& layer_specs() {
   static const LayerSpecs specs = [] {
     LayerSpecs s;
     register_core_layers(s);
+    register_merge_layers(s);
+    register_layer_norm_layers(s);
+    register_embedding_layers(s);
+    register_preprocessing_layers(s);
+    register_attention_layers(s);
     return s;
   }();
   return specs;

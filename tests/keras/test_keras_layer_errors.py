@@ -80,6 +80,17 @@ class KerasLayerEdgesTest(unittest.TestCase):
         path, _ = self.write(model)
         self.assert_one_error(run("summary", path), "'cross'", "attention_mask")
 
+    def test_a_causal_mask_or_returned_scores_are_refused_naming_the_layer(self):
+        for option in ("use_causal_mask", "return_attention_scores"):
+            model = model_zoo.attention()
+            config = copy.deepcopy(model.config)
+            cross = next(l for l in config["config"]["layers"] if l["name"] == "self")
+            cross["inbound_nodes"][0][0][3][option] = True
+            model.config = config
+            for suffix in (".h5", ".keras"):
+                path, _ = self.write(model, suffix)
+                self.assert_one_error(run("summary", path), "'self'", option)
+
     def test_merging_shapes_that_do_not_broadcast_is_refused(self):
         g = model_zoo.Graph("bad_merge")
         a = g.input("a", [None, 3])

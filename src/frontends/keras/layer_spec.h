@@ -65,6 +65,8 @@ class LayerContext {
   const std::string where;  // "model.h5: layer 'conv2d' (Conv2D)", for errors
   // Per input, the keyword it was passed by ("value"), "" when positional; may be empty.
   std::vector<std::string> input_keywords;
+  // The call's keyword arguments that are not tensors ({"use_causal_mask": true}); may be null.
+  const nlohmann::json* call_options = nullptr;
 
   // The i-th input's shape; fails unless the layer has exactly `expected_count` inputs (0: any).
   const KShape& input(std::size_t i, std::size_t expected_count = 1) const;

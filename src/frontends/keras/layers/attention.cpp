@@ -60,7 +60,18 @@ std::string sublayer_path(const std::string& name, int index) {
   return name + var + "|_" + name + var;
 }
 
+// Call options that change the result; what layerscope cannot honour is refused, not ignored.
+void check_call_options(LayerContext& ctx) {
+  if (!ctx.call_options) return;
+  for (const char* option : {"use_causal_mask", "return_attention_scores"}) {
+    const auto it = ctx.call_options->find(option);
+    if (it != ctx.call_options->end() && it->is_boolean() && it->get<bool>())
+      ctx.fail(std::string("called with ") + option + "=True, which is not supported yet");
+  }
+}
+
 LayerPlan multi_head_attention(LayerContext& ctx) {
+  check_call_options(ctx);
   const std::vector<int64_t> roles = attention_roles(ctx);
   const KShape& query = ctx.inputs[roles[0]];
   const KShape& value = ctx.inputs[roles[1]];

@@ -25,6 +25,11 @@ const OpRegistry& OpRegistry::instance() {
     register_keras_core_ops(r);
     register_keras_recurrent_ops(r);
     register_keras_wrapper_ops(r);
+    register_keras_merge_ops(r);
+    register_keras_layer_norm_ops(r);
+    register_keras_embedding_ops(r);
+    register_keras_preprocessing_ops(r);
+    register_keras_attention_ops(r);
     return r;
   }();
   return registry;

@@ -64,5 +64,10 @@ void register_signal_ops(OpRegistry& registry);
 void register_keras_core_ops(OpRegistry& registry);
 void register_keras_recurrent_ops(OpRegistry& registry);
 void register_keras_wrapper_ops(OpRegistry& registry);
+void register_keras_merge_ops(OpRegistry& registry);
+void register_keras_layer_norm_ops(OpRegistry& registry);
+void register_keras_embedding_ops(OpRegistry& registry);
+void register_keras_preprocessing_ops(OpRegistry& registry);
+void register_keras_attention_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

@@ -86,7 +86,9 @@ def keras2_variable_names(entry, variables):
 
 
 def _is_trainable(entry, var):
-    return entry["config"].get("trainable", True) and var not in NON_TRAINABLE_VARIABLES
+    # Normalization's adapted mean, variance and count are all non-trainable.
+    return (entry["config"].get("trainable", True) and var not in NON_TRAINABLE_VARIABLES
+            and entry["class_name"] != "Normalization")
 
 
 def keras2_layer_weights(entry, path, weights):
@@ -242,6 +244,26 @@ def layer_output_shapes(entry, in_shapes):
         return [[x[0], x[1] - t - b, x[2] - l - r, x[3]]]
     if cls == "UpSampling2D":
         return [[x[0], x[1] * cfg["size"][0], x[2] * cfg["size"][1], x[3]]]
+    if cls in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+        # Keras expands lower-rank inputs after the batch axis, then broadcasts.
+        rank = max(len(s) for s in in_shapes)
+        out = [1] * rank
+        for s in in_shapes:
+            padded = [s[0]] + [1] * (rank - len(s)) + list(s[1:])
+            out = [b if a == 1 else a for a, b in zip(out, padded)]
+        out[0] = x[0]
+        return [out]
+    if cls == "Dot":
+        axes = cfg["axes"] if isinstance(cfg["axes"], list) else [cfg["axes"]] * 2
+        a, b = in_shapes
+        a0, a1 = axes[0] % len(a), axes[1] % len(b)
+        out = [d for i, d in enumerate(a) if i != a0] + [d for i, d in enumerate(b) if i not in (0, a1)]
+        return [out if len(out) > 1 else out + [1]]
+    if cls in ("Resizing", "CenterCrop"):
+        return [[x[0], cfg["height"], cfg["width"], x[3]]]
+    if cls == "MultiHeadAttention":
+        out = cfg.get("output_shape") or [x[-1]]
+        return [x[:-1] + (list(out) if isinstance(out, list) else [out])]
     if cls == "Concatenate":
         axis = cfg.get("axis", -1) % len(x)
         out = list(x)
@@ -417,6 +439,10 @@ def _k3_model(entry, style, input_shapes):
         for call, node in enumerate(layer["inbound_nodes"]):
             args = [_keras_tensor(shapes[(src, n)][t], (src, n, t), style) for src, n, t, *_ in node]
             kwargs = next((ref[3] for ref in node if len(ref) > 3), {})
+            # Tensors passed by keyword (MultiHeadAttention's value and key) as Keras tensors.
+            kwargs = {k: _keras_tensor(shapes[(r[0], r[1])][r[2]], r, style)
+                      if isinstance(r, list) and len(r) == 3 and isinstance(r[0], str) else r
+                      for k, r in kwargs.items()}
             in_shapes = [a["config"]["shape"] for a in args]
             build = build or in_shapes
             nodes.append({"args": [args[0]] if len(args) == 1 else [args], "kwargs": kwargs})
@@ -439,6 +465,8 @@ def keras3_style(keras_version):
         "ragged": _version_at_least(keras_version, (3, 7)),  # InputLayer config has "ragged"
         "flat_single_io": _version_at_least(keras_version, (3, 11)),  # input_layers ["x", 0, 0]
         "vars_name_attr": _version_at_least(keras_version, (3, 10)),  # vars groups carry "name"
+        # MultiHeadAttention's sublayers saved as query_dense (3.0: _query_dense)
+        "public_sublayers": _version_at_least(keras_version, (3, 1)),
     }
 
 
@@ -461,6 +489,17 @@ def _k3_save_layer(h5, path, entry, variables, style):
     if cls in RNN_CELLS:
         vars_group(path, layer_name(entry), [])
         vars_group(f"{path}/cell", RNN_CELLS[cls], [v for _, v in variables])
+    elif cls == "MultiHeadAttention":
+        # EinsumDense sublayers saved under their public properties (Keras >= 3.1; 3.0 used the
+        # private attributes, _query_dense), then the weightless private sublayers.
+        vars_group(path, layer_name(entry), [])
+        for part, sub in (("query", "query_dense"), ("key", "key_dense"), ("value", "value_dense"),
+                          ("attention_output", "output_dense")):
+            values = [v for n, v in variables if n.startswith(part + "/")]
+            prefix = "" if style["public_sublayers"] else "_"
+            vars_group(f"{path}/{prefix}{sub}", part, values)
+        vars_group(f"{path}/_dropout_layer", "dropout", [])
+        vars_group(f"{path}/_softmax", "softmax", [])
     elif cls == "Bidirectional":
         inner = entry["config"]["layer"]
         half = len(variables) // 2

@@ -152,7 +152,9 @@ class Graph:
         self.layers.append(entry)
         self.by_name[entry["name"]] = entry
 
-    def __call__(self, entry, inputs, outputs=1):
+    def __call__(self, entry, inputs, outputs=1, kwargs=None):
+        """kwargs: tensors passed by keyword ({"value": ref}), which tf.keras records in the
+        first input's entry as [layer, node index, tensor index]."""
         name = entry["config"]["name"]
         if name not in self.by_name:
             entry = dict(entry, name=name, inbound_nodes=[])
@@ -162,7 +164,9 @@ class Graph:
         if entry["class_name"] in ("Functional", "Sequential"):
             node += 1  # a model's node 0 links its own inputs to its outputs
         refs = inputs if isinstance(inputs, list) else [inputs]
-        entry["inbound_nodes"].append([[r[0], r[1], r[2], {}] for r in refs])
+        node_refs = [[r[0], r[1], r[2], {}] for r in refs]
+        node_refs[0][3] = {k: list(r) for k, r in (kwargs or {}).items()}
+        entry["inbound_nodes"].append(node_refs)
         outs = [(name, node, i) for i in range(outputs)]
         return outs[0] if outputs == 1 else outs
 
@@ -576,11 +580,138 @@ def simple_rnn_relu():
     return ZooModel("simple_rnn_relu", config, w.w, [_x(w.rng, 2, 5, 3)])
 
 
+def layer_norm(name, axis, center=True, scale=True, epsilon=0.001):
+    return layer("LayerNormalization", name, axis=axis, epsilon=epsilon, center=center, scale=scale,
+                 beta_initializer=ZEROS, gamma_initializer=ONES, beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+
+
+def embedding_merges():
+    """Embedding on float token ids (Keras casts them), Concatenate on inner axes, Dot (plain and
+    normalized), and elementwise merges that broadcast a lower-rank input after the batch axis."""
+    w = Weights(13)
+    g = Graph("embedding_merges")
+    tokens = g.input("tokens", [None, 5])  # float32 holding whole numbers
+    feats = g.input("feats", [None, 5, 3])
+    gate = g.input("gate", [None, 4])
+    e = g(layer("Embedding", "embedding", input_dim=12, output_dim=4, embeddings_initializer={
+        "class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05, "seed": None}},
+        embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
+        mask_zero=False, input_length=None), tokens)
+    d = g(dense("dense", 4, "tanh"), feats)
+    along_time = g(layer("Concatenate", "concat_time", axis=1), [e, d])        # (10, 4)
+    along_features = g(layer("Concatenate", "concat_features", axis=-1), [e, d, feats])  # (5, 11)
+    scores = g(layer("Dot", "dot", axes=[2, 2], normalize=False), [e, d])     # (5, 5)
+    cosine = g(layer("Dot", "dot_cosine", axes=2, normalize=True), [d, e])    # (5, 5)
+    gated = g(layer("Multiply", "gated"), [along_time, gate])                 # gate as (1, 4)
+    shifted = g(layer("Add", "shifted"), [gate, along_time])                  # lower rank first
+    biggest = g(layer("Maximum", "biggest"), [scores, cosine])
+    w.add("embedding", ("embeddings", w.normal(12, 4)))
+    w.dense("dense", 3, 4)
+    ids = w.rng.integers(0, 12, (2, 5)).astype(np.float32)
+    return ZooModel("embedding_merges", g.config([along_features, gated, shifted, biggest]), w.w,
+                    [ids, _x(w.rng, 2, 5, 3), _x(w.rng, 2, 4)])
+
+
+def layer_norm_axes():
+    """LayerNormalization over several axes (all inner ones, a trailing pair, a middle one), without
+    center or scale, with a larger epsilon."""
+    w = Weights(14)
+    g = Graph("layer_norm_axes")
+    x = g.input("x", [None, 3, 4, 5])
+    a = g(layer_norm("ln_all", [1, 2, 3]), x)
+    b = g(layer_norm("ln_trailing", [-2, -1], center=False), a)
+    c = g(layer_norm("ln_middle", [2], scale=False, epsilon=0.1), b)
+    d = g(layer_norm("ln_last", -1), c)
+    w.add("ln_all", ("gamma", 1 + w.normal(3, 4, 5)), ("beta", w.normal(3, 4, 5)))
+    w.add("ln_trailing", ("gamma", 1 + w.normal(4, 5)))
+    w.add("ln_middle", ("beta", w.normal(4)))
+    w.add("ln_last", ("gamma", 1 + w.normal(5)), ("beta", w.normal(5)))
+    return ZooModel("layer_norm_axes", g.config(d), w.w, [_x(w.rng, 2, 3, 4, 5) * 3 + 1])
+
+
+def preprocessing():
+    """Normalization (adapted: mean/variance/count weights; and given in the config, inverted),
+    UnitNormalization, Resizing (bilinear down, nearest up, crop_to_aspect_ratio) and CenterCrop
+    (cropping, and resizing up when the image is smaller)."""
+    w = Weights(15)
+    g = Graph("preprocessing")
+    x = g.input("image", [None, 6, 8, 2])
+    n = g(layer("Normalization", "normalization", axis=[-1], mean=None, variance=None,
+                invert=False), x)
+    down = g(layer("Resizing", "resize_down", height=4, width=5, interpolation="bilinear",
+                   crop_to_aspect_ratio=False), n)
+    up = g(layer("Resizing", "resize_up", height=9, width=11, interpolation="nearest",
+                 crop_to_aspect_ratio=False), down)
+    square = g(layer("Resizing", "resize_square", height=5, width=5, interpolation="bilinear",
+                     crop_to_aspect_ratio=True), n)
+    crop = g(layer("CenterCrop", "center_crop", height=5, width=6), up)
+    grow = g(layer("CenterCrop", "center_crop_up", height=7, width=9), square)
+    given = g(layer("Normalization", "denormalize", axis=[1, 3], mean=[[0.5, -1.0]],
+                    variance=[[4.0, 0.25], [1.0, 9.0], [0.5, 2.0], [1.5, 1.0], [3.0, 0.0],
+                              [2.0, 1.0], [1.0, 1.0]], invert=True), grow)
+    unit = g(layer("UnitNormalization", "unit_normalization", axis=[1, 2]), crop)
+    w.add("normalization", ("mean", w.normal(2)), ("variance", w.rng.uniform(0.5, 2.0, 2)))
+    w.w["normalization"].append(("count", np.array(120, dtype=np.int64)))
+    return ZooModel("preprocessing", g.config([given, unit]), w.w, [_x(w.rng, 2, 6, 8, 2)],
+                    tfjs=False, why_not_tfjs="TensorFlow.js has no Normalization or "
+                    "UnitNormalization, and its Resizing and CenterCrop sample differently "
+                    "(align_corners, crop_and_resize) from TensorFlow")
+
+
+def attention():
+    """MultiHeadAttention: cross-attention with value and key given by keyword, self-attention
+    (key = value = query), and attention over one inner axis of a rank-4 input with a 2-D
+    output_shape and no biases."""
+    w = Weights(16)
+    g = Graph("attention")
+    q = g.input("query", [None, 4, 6])
+    v = g.input("value", [None, 5, 3])
+    k = g.input("key", [None, 5, 2])
+    grid = g.input("grid", [None, 2, 3, 4])
+
+    def mha(name, heads, key_dim, value_dim=None, use_bias=True, output_shape=None, axes=None):
+        return layer("MultiHeadAttention", name, num_heads=heads, key_dim=key_dim,
+                     value_dim=value_dim, dropout=0.0, use_bias=use_bias,
+                     output_shape=output_shape, attention_axes=axes,
+                     kernel_initializer=GLOROT, bias_initializer=ZEROS, kernel_regularizer=None,
+                     bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                     bias_constraint=None)
+
+    cross = g(mha("cross", 2, 3, value_dim=2), q, kwargs={"value": v, "key": k})
+    self_att = g(mha("self", 3, 2), cross, kwargs={"value": cross})
+    inner = g(mha("inner", 2, 2, use_bias=False, output_shape=[3, 2], axes=[2]), grid,
+              kwargs={"value": grid})
+
+    def projections(name, dims, heads, key_dim, value_dim, out, use_bias=True):
+        dq, dk, dv = dims
+        pairs = []
+        for part, d_in, d_out in (("query", dq, key_dim), ("key", dk, key_dim),
+                                  ("value", dv, value_dim)):
+            pairs.append((f"{part}/kernel", w.normal(d_in, heads, d_out)))
+            if use_bias:
+                pairs.append((f"{part}/bias", w.normal(heads, d_out)))
+        pairs.append(("attention_output/kernel", w.normal(heads, value_dim, *out)))
+        if use_bias:
+            pairs.append(("attention_output/bias", w.normal(*out)))
+        w.add(name, *pairs)
+
+    projections("cross", (6, 2, 3), 2, 3, 2, [6])
+    projections("self", (6, 6, 6), 3, 2, 2, [6])
+    projections("inner", (4, 4, 4), 2, 2, 2, [3, 2], use_bias=False)
+    return ZooModel("attention", g.config([self_att, inner]), w.w,
+                    [_x(w.rng, 2, 4, 6), _x(w.rng, 2, 5, 3), _x(w.rng, 2, 5, 2),
+                     _x(w.rng, 2, 2, 3, 4)],
+                    tfjs=False, why_not_tfjs="TensorFlow.js's Functional loader cannot pass "
+                    "MultiHeadAttention its value and key tensors (keyword arguments)")
+
+
 ZOO = {f.__name__: f for f in (dense_classifier, digits_cnn, two_inputs_two_outputs,
                                transfer_learning, conv1d, recurrent, gru_reset_after, conv_variety,
                                activations, shape_and_merge, beyond_tfjs, rnn_stack, rnn_states,
                                rnn_go_backwards, bidirectional_merge, time_distributed_dense,
-                               lstm_hard_sigmoid, simple_rnn_relu)}
+                               lstm_hard_sigmoid, simple_rnn_relu, embedding_merges,
+                               layer_norm_axes, preprocessing, attention)}
 
 
 def all_models():

@@ -206,6 +206,13 @@ class KerasFixtures(unittest.TestCase):
                         self.assertEqual(len(h5[f"{group}/vars"]), 0)
                         g = h5[f"{group}/layer/vars"]
                         stored = [g[str(i)][()] for i in range(len(g))]
+                    elif entry["class_name"] == "MultiHeadAttention":
+                        self.assertEqual(len(h5[f"{group}/vars"]), 0)
+                        prefix = "" if keras_files._version_at_least(version, (3, 1)) else "_"
+                        stored = []
+                        for sub in ("query_dense", "key_dense", "value_dense", "output_dense"):
+                            g = h5[f"{group}/{prefix}{sub}/vars"]
+                            stored += [g[str(i)][()] for i in range(len(g))]
                     else:
                         g = h5[f"{group}/vars"]
                         stored = [g[str(i)][()] for i in range(len(g))]

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import keras_files  # noqa: E402
 import model_zoo  # noqa: E402
+import numpy_reference  # noqa: E402
 import test_fixtures  # noqa: E402
 
 BINARY = os.environ.get("LAYERSCOPE", "layerscope")
@@ -31,7 +32,9 @@ TOLERANCE = 1e-4  # max |a-b| / max(1, max |ref|)
 
 # The zoo models whose every layer class layerscope runs; a family's models join as it lands.
 SUPPORTED = ["dense_classifier", "activations", "rnn_stack", "rnn_states", "rnn_go_backwards",
-             "bidirectional_merge", "time_distributed_dense", "lstm_hard_sigmoid", "simple_rnn_relu"]
+             "bidirectional_merge", "time_distributed_dense", "lstm_hard_sigmoid", "simple_rnn_relu",
+             "shape_and_merge", "two_inputs_two_outputs", "beyond_tfjs", "embedding_merges",
+             "layer_norm_axes", "preprocessing", "attention", "recurrent"]
 
 
 def layerscope(*args):
@@ -75,7 +78,10 @@ class KerasModelsTest(unittest.TestCase):
         cls.tmp.cleanup()
 
     def oracle(self, model):
-        """Runs TensorFlow.js once per model: {layer: array}."""
+        """Runs TensorFlow.js once per model: {layer: array}; numpy_reference.py for the models
+        TensorFlow.js cannot run."""
+        if not model.tfjs:
+            return numpy_reference.reference(model)
         out = self.work / f"{model.name}_oracle"
         if not (out / "index.json").exists():
             model_dir = test_fixtures.write_oracle_dir(model, self.work / f"{model.name}_in")

@@ -43,6 +43,12 @@ const UNSUPPORTED = [
    'the "exponential" activation (TensorFlow.js has none)'],
   [(cls, cfg) => cls === 'ELU' && cfg.alpha !== undefined && cfg.alpha !== 1,
    'an ELU layer with alpha != 1 (TensorFlow.js implements only alpha = 1)'],
+  [(cls) => cls === 'Resizing',
+   'Resizing (TensorFlow.js samples with align_corners, TensorFlow with half-pixel centers)'],
+  [(cls) => cls === 'CenterCrop',
+   'CenterCrop (TensorFlow.js samples with crop_and_resize and shifts the crop by one column)'],
+  [(cls) => cls === 'MultiHeadAttention',
+   'MultiHeadAttention (TensorFlow.js\'s Functional loader cannot pass value/key tensors given by keyword)'],
 ];
 
 // Weights are all set from weights.json (setWeights checks that none is left out), so the

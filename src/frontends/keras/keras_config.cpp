@@ -46,8 +46,11 @@ LayerCall parse_call(const json& node, const std::string& where) {
   if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
     if (node.contains("args")) collect_keras3(node["args"], "", call, where);
     if (node.contains("kwargs") && node["kwargs"].is_object())
-      for (const auto& [key, value] : node["kwargs"].items())
+      for (const auto& [key, value] : node["kwargs"].items()) {
+        const std::size_t before = call.inputs.size();
         collect_keras3(value, key, call, where);
+        if (call.inputs.size() == before) call.options[key] = value;
+      }
     return call;
   }
   if (!node.is_array()) throw Error(where + ": unreadable inbound node " + node.dump());
@@ -59,6 +62,8 @@ LayerCall parse_call(const json& node, const std::string& where) {
         if (is_keras2_ref(value)) {  // a tensor passed by keyword (MultiHeadAttention's value)
           call.inputs.push_back(ref_of(value, where));
           call.input_keywords.push_back(key);
+        } else {
+          call.options[key] = value;
         }
   }
   return call;

@@ -20,6 +20,7 @@ struct TensorRef {
 struct LayerCall {
   std::vector<TensorRef> inputs;  // positional tensors first, then tensor keyword arguments
   std::vector<std::string> input_keywords;  // "" for positional, else the keyword ("value")
+  nlohmann::json options = nlohmann::json::object();  // keyword arguments that are not tensors
 };
 
 struct LayerEntry {

@@ -289,8 +289,8 @@ class GraphBuilder {
           inputs.push_back(outs[ref.tensor]);
         }
         const std::string name = name_prefix + layer.name + (k ? "@" + std::to_string(k) : "");
-        produced[{layer.name, k}] =
-            call_layer(c, i, inputs, call.input_keywords, name, name_prefix, weight_prefix, store);
+        produced[{layer.name, k}] = call_layer(c, i, inputs, call.input_keywords, name, name_prefix,
+                                               weight_prefix, store, &call.options);
       }
       if (waiting.size() == pending.size()) {
         const LayerEntry& stuck = c.layers[waiting.front().first];
@@ -325,7 +325,7 @@ class GraphBuilder {
   std::vector<int> call_layer(const Container& c, std::size_t index, const std::vector<int>& inputs,
                               const std::vector<std::string>& keywords, const std::string& name,
                               const std::string& scope_prefix, const std::string& weight_prefix,
-                              WeightStore& store) {
+                              WeightStore& store, const json* options = nullptr) {
     const LayerEntry& layer = c.layers[index];
     const std::string owner = weight_prefix + layer.name;  // the same for every call
     if (is_container_class(layer.class_name)) {
@@ -347,6 +347,8 @@ class GraphBuilder {
     std::vector<KShape> input_shapes;
     for (int v : inputs) input_shapes.push_back(shapes_[v]);
     LayerContext ctx(layer.class_name, *layer.config, input_shapes, keras_major_, where);
+    ctx.input_keywords = keywords;
+    ctx.call_options = options;
     LayerPlan plan = (*spec)(ctx);
 
     auto cached = weights_.find(owner);

@@ -4,6 +4,7 @@
 
 #include <layerscope/error.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
@@ -17,6 +18,18 @@ std::vector<std::string> split_path(const std::string& name) {
     const std::size_t end = name.find('/', start);
     parts.push_back(name.substr(start, end - start));
     if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+// "a|b" -> {"a", "b"}.
+std::vector<std::string> split_alternatives(const std::string& paths) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = paths.find('|', start);
+    out.push_back(paths.substr(start, end - start));
+    if (end == std::string::npos) return out;
     start = end + 1;
   }
 }
@@ -185,11 +198,15 @@ class Keras3Store : public WeightStore {
     std::vector<std::string> names;
     std::vector<Tensor> tensors;
     for (const WeightSpec& spec : specs) {
-      if (!layer.has_dataset(spec.keras3_path))
-        throw Error(where + ": the weights file has no " + layer.where(spec.keras3_path) + " for " +
+      // A spec may give alternatives "a|b" where Keras versions saved the same variable apart.
+      const std::vector<std::string> paths = split_alternatives(spec.keras3_path);
+      auto found = std::find_if(paths.begin(), paths.end(),
+                                [&](const std::string& p) { return layer.has_dataset(p); });
+      if (found == paths.end())
+        throw Error(where + ": the weights file has no " + layer.where(paths.front()) + " for " +
                     spec.name + " " + kshape_string(spec.shape));
-      names.push_back(spec.keras3_path);
-      tensors.push_back(layer.dataset(spec.keras3_path));
+      names.push_back(*found);
+      tensors.push_back(layer.dataset(*found));
     }
     // More variables saved than the config implies means the config and weights disagree.
     const std::size_t saved = count_vars(layer);

@@ -111,6 +111,11 @@ const LayerSpecs& layer_specs() {
     register_core_layers(s);
     register_recurrent_layers(s);
     register_wrapper_layers(s);
+    register_merge_layers(s);
+    register_layer_norm_layers(s);
+    register_embedding_layers(s);
+    register_preprocessing_layers(s);
+    register_attention_layers(s);
     return s;
   }();
   return specs;

@@ -33,7 +33,8 @@ struct WeightSpec {
   std::string name;  // Keras's variable name: "kernel", "bias", "gamma", ...
   KShape shape;
   // Where Keras 3 keeps it, relative to the layer's group in model.weights.h5 ("vars/0",
-  // "cell/vars/1", "forward_layer/cell/vars/0").
+  // "cell/vars/1", "forward_layer/cell/vars/0"); "a|b" when Keras versions differ, first found
+  // wins.
   std::string keras3_path;
   bool trainable = true;  // for summary's trainable / non-trainable split
 };
@@ -62,6 +63,10 @@ class LayerContext {
   const std::vector<KShape> inputs;
   const int keras_major;    // 2 or 3
   const std::string where;  // "model.h5: layer 'conv2d' (Conv2D)", for errors
+  // Per input, the keyword it was passed by ("value"), "" when positional; may be empty.
+  std::vector<std::string> input_keywords;
+  // The call's keyword arguments that are not tensors ({"use_causal_mask": true}); may be null.
+  const nlohmann::json* call_options = nullptr;
 
   // The i-th input's shape; fails unless the layer has exactly `expected_count` inputs (0: any).
   const KShape& input(std::size_t i, std::size_t expected_count = 1) const;
@@ -102,6 +107,11 @@ const LayerSpecs& layer_specs();
 void register_core_layers(LayerSpecs& specs);
 void register_recurrent_layers(LayerSpecs& specs);
 void register_wrapper_layers(LayerSpecs& specs);
+void register_merge_layers(LayerSpecs& specs);
+void register_layer_norm_layers(LayerSpecs& specs);
+void register_embedding_layers(LayerSpecs& specs);
+void register_preprocessing_layers(LayerSpecs& specs);
+void register_attention_layers(LayerSpecs& specs);
 
 // Helpers shared by the families.
 Attribute int_attr(int64_t v);

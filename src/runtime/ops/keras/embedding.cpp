@@ -1,0 +1,36 @@
+// Kernel of Embedding: rows of the (input_dim, output_dim) table picked by integer indices.
+// Float indices are truncated to integers as Keras's cast does; an index outside the table is a
+// run-time error naming it, as TensorFlow's CPU gather raises (its GPU gather returns zeros).
+#include "runtime/registry.h"
+
+namespace layerscope::runtime {
+namespace {
+
+KernelFactory embedding() {
+  return [](const KernelInit& init) -> Kernel {
+    const at::Tensor table = init.constant_input(1);
+    if (!table.defined() || table.dim() != 2) fail(init, "the embeddings must be a 2-D weight");
+    const int64_t rows = table.size(0);
+    return [table, rows](KernelContext& ctx) -> Tensors {
+      const at::Tensor& x = ctx.inputs[0];
+      const at::Tensor indices = x.scalar_type() == at::kLong ? x : x.to(at::kLong);
+      if (indices.numel() > 0) {
+        const auto [min, max] = at::aminmax(indices);
+        const int64_t lo = min.item<int64_t>(), hi = max.item<int64_t>();
+        if (lo < 0 || hi >= rows)
+          throw Error("index " + std::to_string(lo < 0 ? lo : hi) +
+                      " is outside the embedding table (input_dim " + std::to_string(rows) +
+                      ": indices 0.." + std::to_string(rows - 1) + ")");
+      }
+      return {at::embedding(table, indices)};
+    };
+  };
+}
+
+}  // namespace
+
+void register_keras_embedding_ops(OpRegistry& registry) {
+  registry.add_in_domain("keras", "Embedding", 2, kLatestOpset, embedding());
+}
+
+}  // namespace layerscope::runtime

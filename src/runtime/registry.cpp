@@ -23,6 +23,10 @@ const OpRegistry& OpRegistry::instance() {
     register_quantization_ops(r);
     register_signal_ops(r);
     register_keras_core_ops(r);
+    register_keras_conv_ops(r);
+    register_keras_pool_ops(r);
+    register_keras_spatial_ops(r);
+    register_keras_normalization_ops(r);
     return r;
   }();
   return registry;

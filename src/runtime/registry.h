@@ -62,5 +62,9 @@ void register_quantization_ops(OpRegistry& registry);
 void register_signal_ops(OpRegistry& registry);
 // Keras layers (domain "keras", opset = Keras major version), one file each under ops/keras/.
 void register_keras_core_ops(OpRegistry& registry);
+void register_keras_conv_ops(OpRegistry& registry);
+void register_keras_pool_ops(OpRegistry& registry);
+void register_keras_spatial_ops(OpRegistry& registry);
+void register_keras_normalization_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

@@ -109,6 +109,10 @@ const LayerSpecs& layer_specs() {
   static const LayerSpecs specs = [] {
     LayerSpecs s;
     register_core_layers(s);
+    register_conv_layers(s);
+    register_pool_layers(s);
+    register_spatial_layers(s);
+    register_normalization_layers(s);
     return s;
   }();
   return specs;

@@ -100,6 +100,10 @@ const LayerSpecs& layer_specs();
 
 // One per family file under layers/.
 void register_core_layers(LayerSpecs& specs);
+void register_conv_layers(LayerSpecs& specs);
+void register_pool_layers(LayerSpecs& specs);
+void register_spatial_layers(LayerSpecs& specs);
+void register_normalization_layers(LayerSpecs& specs);
 
 // Helpers shared by the families.
 Attribute int_attr(int64_t v);

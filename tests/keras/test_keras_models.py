@@ -31,6 +31,8 @@ TOLERANCE = 1e-4  # max |a-b| / max(1, max |ref|)
 
 # The zoo models whose every layer class layerscope runs; a family's models join as it lands.
 SUPPORTED = ["dense_classifier", "activations"]
+SUPPORTED += ["digits_cnn", "conv1d", "conv_variety", "conv_geometry",
+              "conv1d_geometry", "conv3d"]  # convolution, pooling, spatial, BatchNormalization
 
 
 def layerscope(*args):

@@ -9,6 +9,7 @@
 #   cd tests/keras && LAYERSCOPE=build/layerscope /usr/bin/python3 -m unittest -v test_keras_conv
 import itertools
 import json
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -20,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True
 import keras_files  # noqa: E402
 import model_zoo  # noqa: E402
-from test_keras_models import TOLERANCE, expected_parameters, layerscope  # noqa: E402
+from test_keras_models import BINARY, TOLERANCE, expected_parameters, layerscope  # noqa: E402
 
 
 def tf_pads(n, k, s, d, padding):
@@ -206,6 +207,32 @@ class KerasConvBeyondTfjsTest(unittest.TestCase):
 
     def test_conv_beyond_tfjs(self):
         self.check("conv_beyond_tfjs")
+
+
+class RefusalTest(unittest.TestCase):
+    """What the kernels do not compute is refused at load, naming the layer and the setting."""
+
+    def refused(self, entry, batch_shape, weights):
+        config = model_zoo.sequential("refused", batch_shape, [entry])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "m.h5"
+            keras_files.write_keras2_h5(path, config, weights)
+            proc = subprocess.run([BINARY, "summary", str(path)], capture_output=True, text=True,
+                                  timeout=60)
+        self.assertEqual(proc.returncode, 1, proc.stdout)
+        return proc.stderr
+
+    def test_channels_first(self):
+        w = model_zoo.Weights(0)
+        w.conv("conv2d", (3, 3), 3, 2)
+        stderr = self.refused(model_zoo.conv("Conv2D", "conv2d", 2, (3, 3), data_format="channels_first"),
+                              [None, 3, 8, 8], w.w)
+        self.assertIn("layer 'conv2d' (Conv2D): data_format 'channels_first' is not supported", stderr)
+
+    def test_bicubic_upsampling(self):
+        stderr = self.refused(model_zoo.layer("UpSampling2D", "up", size=[2, 2], interpolation="bicubic",
+                                              data_format="channels_last"), [None, 4, 4, 1], {})
+        self.assertIn("layer 'up' (UpSampling2D): interpolation 'bicubic' is not supported", stderr)
 
 
 class ReferenceSelfTest(unittest.TestCase):

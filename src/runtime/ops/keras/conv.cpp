@@ -22,8 +22,9 @@ void add(OpRegistry& registry, const std::string& op, KernelFactory factory) {
   registry.add_in_domain("keras", op, kKeras2, kLatestOpset, std::move(factory));
 }
 
+// The weights are float32: so is what they convolve (a float64 or integer input included).
 at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
+  return x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
 }
 
 // A Keras kernel (k1..kr, a, b) as ATen's (b, a, k1..kr), 1-D ones lifted to (b, a, 1, k).

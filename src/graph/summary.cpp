@@ -32,14 +32,31 @@ std::optional<int64_t> count_macs(const Graph& graph, const Node& node) {
   };
   const auto output = node.outputs.empty() ? std::nullopt : known_shape(graph, node.outputs[0]);
   if (node.domain == "keras") {
+    const std::string& op = node.op_type;
+    const auto w = input(1);
+    if (!w || !output || w->size() < 2 || w->back() == 0) return std::nullopt;
     // Dense and ConvND: each output element sums the kernel's elements over one output channel
     // (the kernel's last dimension).
-    if (node.op_type != "Dense" && node.op_type != "Conv1D" && node.op_type != "Conv2D" &&
-        node.op_type != "Conv3D")
-      return std::nullopt;
-    const auto w = input(1);
-    if (!w || !output || w->empty() || w->back() == 0) return std::nullopt;
-    return product(*output) * (product(*w) / w->back());
+    if (op == "Dense" || op == "Conv1D" || op == "Conv2D" || op == "Conv3D")
+      return product(*output) * (product(*w) / w->back());
+    // Transposed: each input element meets the kernel's (k..., filters) for its channel.
+    if (op == "Conv1DTranspose" || op == "Conv2DTranspose" || op == "Conv3DTranspose") {
+      const auto x = input(0);
+      return x ? std::optional<int64_t>(product(*x) * (product(*w) / w->back())) : std::nullopt;
+    }
+    // Depthwise kernel (k..., C, multiplier): each output element sums its k... window.
+    const int64_t mid_channels = w->back() * (*w)[w->size() - 2];
+    if (mid_channels == 0) return std::nullopt;
+    const int64_t window = product(*w) / mid_channels;
+    if (op == "DepthwiseConv1D" || op == "DepthwiseConv2D") return product(*output) * window;
+    if (op == "SeparableConv1D" || op == "SeparableConv2D") {
+      // The depthwise pass makes C * multiplier channels of the output's size, each a window sum;
+      // the pointwise pass sums those C * multiplier per output element.
+      const int64_t pixels =
+          output->empty() || output->back() == 0 ? 0 : product(*output) / output->back();
+      return pixels * mid_channels * window + product(*output) * mid_channels;
+    }
+    return std::nullopt;
   }
   if (node.op_type == "Conv") {
     // Each output element sums (Cin/group) x kernel products: the weight's dims after the first.
@@ -69,7 +86,10 @@ std::optional<int64_t> count_macs(const Graph& graph, const Node& node) {
 bool is_macs_op(const Node& node) {
   const std::string& op = node.op_type;
   if (node.domain == "keras")
-    return op == "Dense" || op == "Conv1D" || op == "Conv2D" || op == "Conv3D";
+    return op == "Dense" || op == "Conv1D" || op == "Conv2D" || op == "Conv3D" ||
+           op == "Conv1DTranspose" || op == "Conv2DTranspose" || op == "Conv3DTranspose" ||
+           op == "DepthwiseConv1D" || op == "DepthwiseConv2D" || op == "SeparableConv1D" ||
+           op == "SeparableConv2D";
   return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
 }
 

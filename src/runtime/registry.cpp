@@ -30,6 +30,10 @@ const OpRegistry& OpRegistry::instance() {
     register_keras_embedding_ops(r);
     register_keras_preprocessing_ops(r);
     register_keras_attention_ops(r);
+    register_keras_conv_ops(r);
+    register_keras_pool_ops(r);
+    register_keras_spatial_ops(r);
+    register_keras_normalization_ops(r);
     return r;
   }();
   return registry;

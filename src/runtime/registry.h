@@ -69,5 +69,9 @@ void register_keras_layer_norm_ops(OpRegistry& registry);
 void register_keras_embedding_ops(OpRegistry& registry);
 void register_keras_preprocessing_ops(OpRegistry& registry);
 void register_keras_attention_ops(OpRegistry& registry);
+void register_keras_conv_ops(OpRegistry& registry);
+void register_keras_pool_ops(OpRegistry& registry);
+void register_keras_spatial_ops(OpRegistry& registry);
+void register_keras_normalization_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

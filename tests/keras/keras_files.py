@@ -171,9 +171,11 @@ def _conv_length(n, k, s, padding, d=1):
     return -(-n // s) if padding == "same" else (n - k) // s + 1
 
 
-def _deconv_length(n, k, s, padding):
+def _deconv_length(n, k, s, padding, output_padding=None):
     if n is None:
         return None
+    if output_padding is not None:  # keras.utils.conv_utils.deconv_output_length
+        return (n - 1) * s + k - 2 * (k // 2 if padding == "same" else 0) + output_padding
     return n * s if padding == "same" else n * s + max(k - s, 0)
 
 
@@ -181,7 +183,9 @@ def _spatial(shape, cfg, transpose=False):
     ks, ss = cfg.get("kernel_size") or cfg["pool_size"], cfg.get("strides") or cfg["pool_size"]
     ds = cfg.get("dilation_rate", [1] * len(ks))
     if transpose:
-        return [_deconv_length(n, k, s, cfg["padding"]) for n, k, s in zip(shape[1:-1], ks, ss)]
+        ops = cfg.get("output_padding") or [None] * len(ks)
+        return [_deconv_length(n, k, s, cfg["padding"], op)
+                for n, k, s, op in zip(shape[1:-1], ks, ss, ops)]
     return [_conv_length(n, k, s, cfg["padding"], d) for n, k, s, d in zip(shape[1:-1], ks, ss, ds)]
 
 
@@ -201,7 +205,7 @@ def layer_output_shapes(entry, in_shapes):
         return [x[:-1] + [cfg["units"]]]
     if cls in ("Conv1D", "Conv2D", "Conv3D"):
         return [[x[0]] + _spatial(x, cfg) + [cfg["filters"]]]
-    if cls == "Conv2DTranspose":
+    if re.fullmatch(r"Conv[123]DTranspose", cls):
         return [[x[0]] + _spatial(x, cfg, transpose=True) + [cfg["filters"]]]
     if cls == "SeparableConv2D":
         return [[x[0]] + _spatial(x, cfg) + [cfg["filters"]]]

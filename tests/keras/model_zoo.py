@@ -391,6 +391,138 @@ def conv_variety():
     return ZooModel("conv_variety", config, w.w, [_x(w.rng, 2, 7, 7, 2)])
 
 
+def conv_geometry():
+    """(g) TensorFlow's 'same' padding where it is asymmetric (odd totals: the extra row/column
+    at the bottom/right): Conv2D strides 2 on an even height, dilation, no bias; MaxPooling2D
+    (padding must never win a max: the input is negative there) and AveragePooling2D (padding out
+    of the divisor); Conv2DTranspose 'same' cropping one end, 'same' on ATen's own padding and
+    'valid' growing by stride - kernel; strided DepthwiseConv2D and SeparableConv2D."""
+    w = Weights(13)
+    config = sequential("conv_geometry", [None, 10, 9, 3], [
+        conv("Conv2D", "conv2d", 4, (3, 3), strides=(2, 2), padding="same", activation="relu"),
+        conv("Conv2D", "conv2d_1", 4, (2, 3), padding="same", use_bias=False, dilation_rate=[3, 2]),
+        pool("MaxPooling2D", "max_pooling2d", (2, 2), padding="same"),
+        pool("AveragePooling2D", "average_pooling2d", (2, 2), strides=(1, 1), padding="same"),
+        conv("Conv2DTranspose", "conv2d_transpose", 3, (3, 3), strides=(2, 2), padding="same"),
+        conv("Conv2DTranspose", "conv2d_transpose_1", 2, (4, 4), strides=(2, 2), padding="same"),
+        conv("Conv2DTranspose", "conv2d_transpose_2", 3, (1, 3), strides=(3, 2), padding="valid"),
+        depthwise("depthwise_conv2d", (3, 3), strides=(2, 2), padding="same", depth_multiplier=2),
+        conv("SeparableConv2D", "separable_conv2d", 4, (3, 2), strides=(2, 3), padding="same",
+             activation="tanh"),
+        global_pool("GlobalAveragePooling2D", "global_average_pooling2d"),
+    ], input_name="conv2d_input")
+    # 10x9x3 -> 5x5x4 -> 5x5x4 -> pool 3x3 -> avg 3x3 -> T 6x6x3 -> T 12x12x2 -> T 36x25x3
+    # -> depthwise 18x13x6 -> separable 9x5x4 -> 4
+    w.conv("conv2d", (3, 3), 3, 4)
+    w.add("conv2d_1", ("kernel", w.normal(2, 3, 4, 4)))
+    w.conv("conv2d_transpose", (3, 3), 4, 3, transpose=True)
+    w.conv("conv2d_transpose_1", (4, 4), 3, 2, transpose=True)
+    w.conv("conv2d_transpose_2", (1, 3), 2, 3, transpose=True)
+    w.add("depthwise_conv2d", ("depthwise_kernel", w.normal(3, 3, 3, 2)), ("bias", w.normal(6)))
+    w.add("separable_conv2d", ("depthwise_kernel", w.normal(3, 2, 6, 1)),
+          ("pointwise_kernel", w.normal(1, 1, 6, 4)), ("bias", w.normal(4)))
+    return ZooModel("conv_geometry", config, w.w, [_x(w.rng, 2, 10, 9, 3)])
+
+
+def conv1d_geometry():
+    """(e) Conv1D with dilation and 'same' on odd totals, MaxPooling1D and AveragePooling1D
+    'same' with asymmetric padding, GlobalMaxPooling1D."""
+    w = Weights(14)
+    config = sequential("conv1d_geometry", [None, 13, 3], [
+        conv("Conv1D", "conv1d", 4, (3,), padding="same", dilation_rate=[2]),
+        conv("Conv1D", "conv1d_1", 5, (4,), strides=(2,), padding="same"),
+        pool("MaxPooling1D", "max_pooling1d", (2,), padding="same"),
+        pool("AveragePooling1D", "average_pooling1d", (2,), strides=(1,), padding="same"),
+        global_pool("GlobalMaxPooling1D", "global_max_pooling1d"),
+    ], input_name="conv1d_input")
+    # 13x3 -> 13x4 -> 7x5 -> 4x5 -> 4x5 -> 5
+    w.conv("conv1d", (3,), 3, 4)
+    w.conv("conv1d_1", (4,), 4, 5)
+    return ZooModel("conv1d_geometry", config, w.w, [_x(w.rng, 2, 13, 3)])
+
+
+def conv3d():
+    """(g) Conv3D strided 'same', MaxPooling3D and AveragePooling3D 'same', Conv3DTranspose."""
+    w = Weights(15)
+    config = sequential("conv3d_net", [None, 5, 6, 4, 2], [
+        conv("Conv3D", "conv3d", 3, (2, 3, 2), strides=(2, 1, 2), padding="same", activation="relu"),
+        pool("MaxPooling3D", "max_pooling3d", (2, 2, 2), padding="same"),
+        pool("AveragePooling3D", "average_pooling3d", (2, 2, 1), strides=(1, 1, 1), padding="same"),
+        conv("Conv3DTranspose", "conv3d_transpose", 2, (2, 3, 2), strides=(2, 2, 1), padding="same",
+             output_padding=None),
+        layer("Flatten", "flatten", data_format="channels_last"),
+        dense("dense", 3),
+    ], input_name="conv3d_input")
+    # 5x6x4x2 -> 3x6x2x3 -> 2x3x1x3 -> 2x3x1x3 -> 4x6x1x2 -> 48 -> 3
+    w.conv("conv3d", (2, 3, 2), 2, 3)
+    w.conv("conv3d_transpose", (2, 3, 2), 3, 2, transpose=True)
+    w.dense("dense", 48, 3)
+    return ZooModel("conv3d", config, w.w, [_x(w.rng, 2, 5, 6, 4, 2)])
+
+
+def conv1d_beyond_tfjs():
+    """What TensorFlow.js lacks in 1-D: Conv1D 'causal', SeparableConv1D, DepthwiseConv1D,
+    Conv1DTranspose (with output_padding), ZeroPadding1D, Cropping1D, UpSampling1D."""
+    w = Weights(16)
+    config = sequential("conv1d_beyond_tfjs", [None, 9, 2], [
+        conv("Conv1D", "conv1d", 3, (3,), padding="causal", dilation_rate=[2], activation="relu"),
+        layer("ZeroPadding1D", "zero_padding1d", padding=[1, 2]),
+        layer("SeparableConv1D", "separable_conv1d", filters=4, kernel_size=[3], strides=[2],
+              padding="same", data_format="channels_last", dilation_rate=[1], depth_multiplier=2,
+              activation="linear", use_bias=True),
+        layer("DepthwiseConv1D", "depthwise_conv1d", kernel_size=[2], strides=[1], padding="valid",
+              data_format="channels_last", dilation_rate=[1], depth_multiplier=1,
+              activation="linear", use_bias=True),
+        conv("Conv1DTranspose", "conv1d_transpose", 3, (3,), strides=(2,), padding="same",
+             output_padding=[1]),
+        layer("Cropping1D", "cropping1d", cropping=[2, 1]),
+        layer("UpSampling1D", "up_sampling1d", size=3),
+        conv("Conv1DTranspose", "conv1d_transpose_1", 2, (2,), strides=(3,), padding="valid",
+             output_padding=[2]),
+    ], input_name="conv1d_input")
+    # 9x2 -> 9x3 -> 12x3 -> 6x4 -> 5x4 -> 11x3 (5*2 + 1) -> 8x3 -> 24x3 -> 26x2 ((24-1)*3+2+2... )
+    w.conv("conv1d", (3,), 2, 3)
+    w.add("separable_conv1d", ("depthwise_kernel", w.normal(3, 3, 2)),
+          ("pointwise_kernel", w.normal(1, 6, 4)), ("bias", w.normal(4)))
+    w.add("depthwise_conv1d", ("depthwise_kernel", w.normal(2, 4, 1)), ("bias", w.normal(4)))
+    w.conv("conv1d_transpose", (3,), 4, 3, transpose=True)
+    w.conv("conv1d_transpose_1", (2,), 3, 2, transpose=True)
+    return ZooModel("conv1d_beyond_tfjs", config, w.w, [_x(w.rng, 2, 9, 2)], tfjs=False,
+                    why_not_tfjs="TensorFlow.js has no causal Conv1D, SeparableConv1D, "
+                                 "DepthwiseConv1D, Conv1DTranspose, ZeroPadding1D, Cropping1D or "
+                                 "UpSampling1D")
+
+
+def conv_beyond_tfjs():
+    """What TensorFlow.js lacks or computes otherwise in 2-D and 3-D: Conv2D groups, UpSampling2D
+    bilinear (TensorFlow.js resizes without half-pixel centers), Conv2DTranspose output_padding
+    (TensorFlow.js ignores it), ZeroPadding3D, Cropping3D, UpSampling3D, GlobalMaxPooling3D
+    keepdims."""
+    w = Weights(17)
+    g = Graph("conv_beyond_tfjs")
+    image = g.input("image", [None, 5, 6, 4])
+    volume = g.input("volume", [None, 3, 4, 2, 2])
+    y = g(conv("Conv2D", "conv2d", 6, (3, 3), padding="same", groups=2, activation="relu"), image)
+    y = g(layer("UpSampling2D", "up_sampling2d", size=[2, 3], data_format="channels_last",
+                interpolation="bilinear"), y)
+    y = g(conv("Conv2DTranspose", "conv2d_transpose", 2, (3, 2), strides=(2, 3), padding="valid",
+               output_padding=[1, 2]), y)
+    v = g(layer("ZeroPadding3D", "zero_padding3d", padding=[[1, 0], [0, 2], [1, 1]],
+                data_format="channels_last"), volume)
+    v = g(layer("Cropping3D", "cropping3d", cropping=[[0, 1], [2, 1], [1, 0]],
+                data_format="channels_last"), v)
+    v = g(layer("UpSampling3D", "up_sampling3d", size=[2, 1, 3], data_format="channels_last"), v)
+    v = g(layer("GlobalMaxPooling3D", "global_max_pooling3d", data_format="channels_last",
+                keepdims=True), v)
+    w.add("conv2d", ("kernel", w.normal(3, 3, 2, 6)), ("bias", w.normal(6)))
+    w.conv("conv2d_transpose", (3, 2), 6, 2, transpose=True)
+    return ZooModel("conv_beyond_tfjs", g.config([y, v]), w.w,
+                    [_x(w.rng, 2, 5, 6, 4), _x(w.rng, 2, 3, 4, 2, 2)], tfjs=False,
+                    why_not_tfjs="TensorFlow.js has no Conv2D groups, ZeroPadding3D, Cropping3D or "
+                                 "UpSampling3D, ignores output_padding and resizes bilinearly "
+                                 "without TensorFlow's half-pixel centers")
+
+
 # hard_sigmoid is left out: Keras 2 and 3 define it differently (test_keras_models.py checks both).
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish",
                "gelu", "linear", "relu6"]
@@ -711,7 +843,8 @@ ZOO = {f.__name__: f for f in (dense_classifier, digits_cnn, two_inputs_two_outp
                                activations, shape_and_merge, beyond_tfjs, rnn_stack, rnn_states,
                                rnn_go_backwards, bidirectional_merge, time_distributed_dense,
                                lstm_hard_sigmoid, simple_rnn_relu, embedding_merges,
-                               layer_norm_axes, preprocessing, attention)}
+                               layer_norm_axes, preprocessing, attention, conv_geometry,
+                               conv1d_geometry, conv3d, conv1d_beyond_tfjs, conv_beyond_tfjs)}
 
 
 def all_models():

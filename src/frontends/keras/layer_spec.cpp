@@ -116,6 +116,10 @@ const LayerSpecs& layer_specs() {
     register_embedding_layers(s);
     register_preprocessing_layers(s);
     register_attention_layers(s);
+    register_conv_layers(s);
+    register_pool_layers(s);
+    register_spatial_layers(s);
+    register_normalization_layers(s);
     return s;
   }();
   return specs;

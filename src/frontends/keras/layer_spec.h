@@ -112,6 +112,10 @@ void register_layer_norm_layers(LayerSpecs& specs);
 void register_embedding_layers(LayerSpecs& specs);
 void register_preprocessing_layers(LayerSpecs& specs);
 void register_attention_layers(LayerSpecs& specs);
+void register_conv_layers(LayerSpecs& specs);
+void register_pool_layers(LayerSpecs& specs);
+void register_spatial_layers(LayerSpecs& specs);
+void register_normalization_layers(LayerSpecs& specs);
 
 // Helpers shared by the families.
 Attribute int_attr(int64_t v);

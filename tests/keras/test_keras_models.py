@@ -35,7 +35,7 @@ SUPPORTED = ["dense_classifier", "activations", "rnn_stack", "rnn_states", "rnn_
              "bidirectional_merge", "time_distributed_dense", "lstm_hard_sigmoid", "simple_rnn_relu",
              "shape_and_merge", "two_inputs_two_outputs", "beyond_tfjs", "embedding_merges",
              "layer_norm_axes", "preprocessing", "attention", "recurrent"]
-SUPPORTED += ["digits_cnn", "conv1d", "conv_variety", "conv_geometry",
+SUPPORTED += ["transfer_learning", "digits_cnn", "conv1d", "conv_variety", "conv_geometry",
               "conv1d_geometry", "conv3d"]  # convolution, pooling, spatial, BatchNormalization
 
 

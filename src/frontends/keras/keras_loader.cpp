@@ -337,9 +337,24 @@ class GraphBuilder {
       // A frozen base model (transfer learning) freezes every layer inside it.
       const bool freezes = frozen_.empty() && !layer.config->value("trainable", true);
       if (freezes) frozen_ = owner;
-      std::vector<int> outputs = expand(inner, inputs, name + "/", owner + "/", *it->second);
+      const std::vector<int> inner_outputs =
+          expand(inner, inputs, name + "/", owner + "/", *it->second);
       if (freezes) frozen_.clear();
-      return outputs;
+      // The nested model is a layer of its own too (`model.get_layer("base").output`): one node
+      // that hands its last layers' outputs on under its name, at no cost.
+      Node node;
+      node.name = name;
+      node.op_type = inner.class_name;
+      node.domain = "keras";
+      node.scope = scope_prefix.empty() ? "" : scope_prefix.substr(0, scope_prefix.size() - 1);
+      node.inputs = inner_outputs;
+      for (std::size_t o = 0; o < inner_outputs.size(); ++o) {
+        const int source = inner_outputs[o];
+        node.outputs.push_back(add_value(o ? name + ":" + std::to_string(o) : name, shapes_[source],
+                                         ValueKind::Intermediate, graph_.values[source].dtype));
+      }
+      graph_.nodes.push_back(std::move(node));
+      return graph_.nodes.back().outputs;
     }
     const std::string where = file_ + ": layer '" + name + "' (" + layer.class_name + ")";
     const LayerSpecFn* spec = layer_specs().find(layer.class_name);

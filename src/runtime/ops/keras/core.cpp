@@ -45,6 +45,13 @@ KernelFactory identity() {
   return unary_kernel([](const at::Tensor& x) { return x; });
 }
 
+// A nested model's own node: its last layers' outputs under its name (no copy).
+KernelFactory nested_model() {
+  return [](const KernelInit&) -> Kernel {
+    return [](KernelContext& ctx) -> Tensors { return ctx.inputs; };
+  };
+}
+
 KernelFactory relu_layer() {
   return [](const KernelInit& init) -> Kernel {
     const auto* max_attr = init.node.find_attribute("max_value");
@@ -171,6 +178,8 @@ void register_keras_core_ops(OpRegistry& registry) {
   add(registry, "Permute", permute());
   add(registry, "RepeatVector", repeat_vector());
   add(registry, "Rescaling", rescaling());
+  add(registry, "Functional", nested_model());
+  add(registry, "Sequential", nested_model());
   for (const char* name :
        {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
         "GaussianDropout", "AlphaDropout", "ActivityRegularization", "RandomFlip", "RandomRotation",

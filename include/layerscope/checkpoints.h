@@ -18,11 +18,11 @@ struct Checkpoint {
 };
 
 // The files each argument names: a path, or a glob pattern (`*`, `?`, `[...]`), matched files in
-// name order. Each file's step is the first number in its file name that differs between the
-// files and is different for each (`model.03-0.52.h5` -> 3, the epoch before the loss); a single
-// file takes the first number in its name; with no such number the step is the position in
-// name order (0, 1, ...). Sorted by step. Throws Error when a pattern matches nothing, a path
-// does not exist, or nothing is given.
+// name order. Each file's step is the first number in its file name (extension aside) that
+// differs between the files and is different for each (`model.03-0.52.h5` -> 3, the epoch before
+// the loss); a single file takes the first number in its name; with no such number the step is
+// the position in name order (0, 1, ...). Sorted by step. Throws Error when a pattern matches
+// nothing, a path does not exist, or nothing is given.
 std::vector<Checkpoint> list_checkpoints(const std::vector<std::string>& patterns);
 
 // The step numbers list_checkpoints gives files with these names (paths or bare names), in the

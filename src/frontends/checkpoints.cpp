@@ -63,7 +63,8 @@ bool same_shape(const std::optional<StaticShape>& a, const std::optional<StaticS
 std::vector<int64_t> checkpoint_steps(const std::vector<std::string>& names) {
   std::vector<std::vector<int64_t>> numbers;
   for (const std::string& name : names)
-    numbers.push_back(numbers_in(std::filesystem::path(name).filename().string()));
+    // The stem: the 5 of .h5 and .hdf5 is no epoch.
+    numbers.push_back(numbers_in(std::filesystem::path(name).stem().string()));
   std::vector<int64_t> steps(names.size());
   if (names.size() == 1 && !numbers[0].empty()) return {numbers[0][0]};
   // The first position every name has a number at, with a different number in each.

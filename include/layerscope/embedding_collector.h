@@ -1,6 +1,7 @@
 #pragma once
 // An observer that keeps one layer's output over many runs as the rows of an embedding: each batch
-// item's features (trailing dimensions flattened, or pooled over the axes after the channel axis)
+// item's features (trailing dimensions flattened, or pooled over the axes other than the channel
+// axis: the one after the batch axis, or the last for channels-last tensors such as Keras maps)
 // become one row, in run order. It knows nothing of the model format or of TensorBoard; hand the
 // rows to SummaryWriter::add_embedding.
 //
@@ -22,9 +23,9 @@
 namespace layerscope {
 
 // How an item of shape [C, d1, d2, ...] (e.g. a conv map [C, H, W]) becomes one row: Flatten keeps
-// all C * d1 * d2 * ... values in order; Average and Max reduce every axis after C, giving C
+// all C * d1 * d2 * ... values in order; Average and Max reduce every axis but C, giving C
 // values (global average / max pooling); Auto is Average for rank-4 outputs [N, C, H, W] and
-// Flatten otherwise.
+// Flatten otherwise. A value whose Layout is ChannelsLast ([N, d1, d2, ..., C], Keras) has C last.
 enum class EmbeddingPool { Flatten, Average, Max, Auto };
 
 // "flatten", "avg", "max" or "auto"; throws Error listing those for any other name.
@@ -60,6 +61,8 @@ class EmbeddingCollector : public Observer {
   int64_t dims() const { return dims_; }
   // The item shape each row came from (before pooling), e.g. [32, 26, 26]; set by end_run.
   const Shape& item_shape() const { return item_shape_; }
+  // The axes Average/Max pooled over, e.g. [26, 26]; empty for Flatten. Set by end_run.
+  const Shape& pooled_shape() const { return pooled_shape_; }
   // The pooling applied: Auto resolved to Flatten or Average by the first end_run.
   EmbeddingPool pool() const { return pool_; }
   const std::vector<float>& values() const { return values_; }  // rows x dims, row-major
@@ -71,8 +74,9 @@ class EmbeddingCollector : public Observer {
   int64_t batch_size_ = 0;
   Tensor candidate_;  // this run's tensor so far
   std::string candidate_name_;
+  Layout candidate_layout_ = Layout::Unknown;
   int64_t rows_ = 0, dims_ = 0;
-  Shape item_shape_;
+  Shape item_shape_, pooled_shape_;
   std::vector<float> values_;
 };
 

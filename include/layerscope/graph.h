@@ -29,6 +29,12 @@ std::string static_shape_string(const std::optional<StaticShape>& shape);  // "[
 
 enum class ValueKind { Input, Initializer, Intermediate, OuterScope };
 
+// Which axis of a rank >= 3 tensor holds the channels, for whatever reads a tensor as images or
+// pools it per channel (feature maps, image inputs, embeddings). ONNX image tensors are
+// [N, C, H, W], Keras ones [N, H, W, C]. Unknown: the frontend does not say; readers then take
+// channels first, ONNX's convention.
+enum class Layout { Unknown, ChannelsFirst, ChannelsLast };
+
 struct Value {
   std::string name;
   ValueKind kind = ValueKind::Intermediate;
@@ -36,8 +42,9 @@ struct Value {
   std::optional<StaticShape> shape;  // nullopt when even the rank is unknown
   Tensor data;                       // set for initializers
   bool trainable = true;  // false for weights training leaves alone (BatchNorm statistics, frozen)
-  int producer = -1;                 // index of the producing node; -1 if none
-  std::vector<int> consumers;        // indices of nodes reading it, in graph order
+  Layout layout = Layout::Unknown;  // of rank >= 3 inputs and intermediates
+  int producer = -1;                // index of the producing node; -1 if none
+  std::vector<int> consumers;       // indices of nodes reading it, in graph order
 };
 
 struct Attribute {

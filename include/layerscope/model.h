@@ -16,4 +16,9 @@ struct ModelLoadOptions {
 
 Model load_model(const std::string& path, const ModelLoadOptions& options = {});
 
+// The name a user knows input `input` of `node` by, for labels: ONNX's formal name from the op
+// schema at the graph's opset ("W" for Conv's input 1), a Keras layer's variable name for its
+// weights ("kernel", "bias", "moving_mean"); "" when not known (a Keras layer's tensor inputs).
+std::string formal_input_name(const Graph& graph, const Node& node, std::size_t input);
+
 }  // namespace layerscope

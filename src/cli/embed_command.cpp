@@ -6,6 +6,7 @@
 #include "analysis/lapack.h"
 #include "cli/commands.h"
 #include "cli/embedding_inputs.h"
+#include "cli/model_option.h"
 #include "cli/progress.h"
 #include "render/plot_scatter.h"
 #include "tensorboard/projector.h"
@@ -34,7 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct EmbedOptions {
-  std::string model;
+  ModelOption model;
   std::string layer;
   std::string inputs_dir;
   std::string pool;  // empty: avg for rank-4 outputs, flatten otherwise
@@ -175,7 +176,7 @@ std::string pooling_description(const EmbeddingCollector& collector) {
   std::string text = shape_string(item) + " per input";
   if (collector.pool() == EmbeddingPool::Average || collector.pool() == EmbeddingPool::Max)
     return text + ", " + embedding_pool_name(collector.pool()) + " over " +
-           shape_string(Shape(item.begin() + 1, item.end()));
+           shape_string(collector.pooled_shape());
   return item.size() > 1 ? text + ", flattened" : text;
 }
 
@@ -190,10 +191,10 @@ Matrix collect_from_model(const EmbedOptions& options) {
                 ": expected a positive number of files per run");
   const EmbeddingPool pool =
       options.pool.empty() ? EmbeddingPool::Auto : embedding_pool_by_name(options.pool);
-  const Model model = load_model(options.model);
+  const Model model = open_model(options.model);
   const Graph& graph = model.graph;
   EmbeddingCollector collector(options.layer, pool);
-  collector.check(graph, fs::path(options.model).filename().string());
+  collector.check(graph, fs::path(options.model.path).filename().string());
 
   // Every batch is read and checked before the model runs.
   const InputFiles files = input_files(options.inputs_dir);
@@ -208,7 +209,7 @@ Matrix collect_from_model(const EmbedOptions& options) {
   session_options.threads = options.threads;
   auto session = create_session(model, session_options);
   {
-    Progress progress("running " + fs::path(options.model).filename().string(), steps.size());
+    Progress progress("running " + fs::path(options.model.path).filename().string(), steps.size());
     for (std::size_t i = 0; i < steps.size(); ++i) {
       collector.begin_run(steps[i].batch_size);
       session->run(steps[i].inputs, &collector);
@@ -260,14 +261,17 @@ Matrix read_from_npy(const EmbedOptions& options) {
 }
 
 int run_embed(const EmbedOptions& options) {
-  if (options.model.empty() == options.from_npy.empty())
-    throw Error(options.model.empty()
+  if (options.model.path.empty() == options.from_npy.empty())
+    throw Error(options.model.path.empty()
                     ? "nothing to embed: give a MODEL with --layer and --inputs-dir, or "
                       "--from-npy X.npy"
                     : "give a MODEL or --from-npy, not both");
+  if (options.model.path.empty() && !options.model.load.keras_config.empty())
+    throw Error("--config describes a MODEL's architecture; --from-npy has no model");
   if (options.out.empty()) throw Error("-o OUT is required: writes OUT.png and OUT.csv");
   const std::string stem = output_stem(options.out);
-  const Matrix m = options.model.empty() ? read_from_npy(options) : collect_from_model(options);
+  const Matrix m =
+      options.model.path.empty() ? read_from_npy(options) : collect_from_model(options);
   if (m.rows < 2)
     throw Error(m.name + " gives " + std::to_string(m.rows) +
                 " row: an embedding needs at least 2 (more inputs in --inputs-dir)");
@@ -361,7 +365,7 @@ int run_embed(const EmbedOptions& options) {
   write_csv(stem + ".csv", coords, options.dims, m);
   std::cout << "wrote " << stem << ".png" << (options.dims == 3 ? " (dimensions 1 and 2 of 3)" : "")
             << ", " << stem << ".csv";
-  if (!options.model.empty()) {
+  if (!options.model.path.empty()) {
     const Tensor features = Tensor::wrap(DType::Float32, {m.rows, m.columns},
                                          const_cast<float*>(m.values.data()), nullptr);
     write_npy(stem + "_features.npy", features);
@@ -393,8 +397,8 @@ Command add_embed_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("embed",
                                      "Reduce a layer's output over many inputs (or any matrix) to "
                                      "2-D or 3-D with PCA or t-SNE, and plot it");
-  sub->add_option("model", options->model,
-                  "Model (ONNX or Keras) to run over --inputs-dir (or give --from-npy instead)");
+  add_model_option(*sub, options->model)
+      ->description("Model (ONNX or Keras) to run over --inputs-dir (or give --from-npy instead)");
   sub->add_option("--layer", options->layer,
                   "Node or tensor whose output, one row per input item, is embedded");
   sub->add_option(

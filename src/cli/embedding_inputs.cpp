@@ -189,12 +189,13 @@ EmbeddingOptions projector_extras(const std::vector<Step>& steps, const Graph& g
   // Thumbnails: every item an image of the same size, or none.
   thumbnails.clear();
   if (graph.inputs.empty() || steps.empty()) return options;
-  const std::string& first = graph.values[graph.inputs[0]].name;
+  const Value& first_input = graph.values[graph.inputs[0]];
+  const std::string& first = first_input.name;
   Thumbnail thumbnail, reference;
   bool images = true;
   for (const Step& s : steps) {
     for (int64_t j = 0; j < s.batch_size && images; ++j) {
-      images = make_thumbnail(s.inputs.at(first), s.batched, j, thumbnail);
+      images = make_thumbnail(s.inputs.at(first), s.batched, j, first_input.layout, thumbnail);
       if (images && thumbnails.empty()) reference = thumbnail;
       images = images && thumbnail.height == reference.height &&
                thumbnail.width == reference.width && thumbnail.channels == reference.channels;
@@ -303,14 +304,17 @@ InputLabels read_labels(const std::string& csv_path, const std::vector<std::stri
   return result;
 }
 
-bool make_thumbnail(const Tensor& tensor, bool batched, int64_t index, Thumbnail& out) {
+bool make_thumbnail(const Tensor& tensor, bool batched, int64_t index, Layout layout,
+                    Thumbnail& out) {
   const DType dtype = tensor.dtype();
   if (!(dtype_is_floating(dtype) || dtype == DType::UInt8)) return false;
   const Shape& full = tensor.shape();
   if (static_cast<int64_t>(full.size()) != (batched ? 4 : 3)) return false;
   const Shape item(full.end() - 3, full.end());
-  const bool channels_last = !is_channels(item[0]) && is_channels(item[2]);
-  if (!channels_last && !is_channels(item[0])) return false;
+  const bool channels_last = layout == Layout::Unknown
+                                 ? !is_channels(item[0]) && is_channels(item[2])
+                                 : layout == Layout::ChannelsLast;
+  if (!is_channels(channels_last ? item[2] : item[0])) return false;
   const int64_t c = channels_last ? item[2] : item[0];
   const int64_t h = channels_last ? item[0] : item[1];
   const int64_t w = channels_last ? item[1] : item[2];

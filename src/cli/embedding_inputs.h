@@ -78,12 +78,14 @@ EmbeddingOptions projector_extras(const std::vector<Step>& steps, const Graph& g
 
 // One item of an input tensor as an 8-bit thumbnail, if it looks like an image: the item (the
 // tensor itself, or its slice `index` along axis 0 when `batched`) must be C x H x W or H x W x C
-// with C = 1 or 3 (channels first when both could be), floating or uint8. Floating values in
-// [0, 1] are scaled by 255; others are stretched from the item's own finite min and max.
+// with C = 1 or 3 (as `layout` says; when Unknown, channels first when both could be), floating or
+// uint8. Floating values in [0, 1] are scaled by 255; others are stretched from the item's own
+// finite min and max.
 struct Thumbnail {
   int height = 0, width = 0, channels = 0;
   std::vector<uint8_t> pixels;  // height x width x channels
 };
-bool make_thumbnail(const Tensor& tensor, bool batched, int64_t index, Thumbnail& out);
+bool make_thumbnail(const Tensor& tensor, bool batched, int64_t index, Layout layout,
+                    Thumbnail& out);
 
 }  // namespace layerscope::cli

@@ -1,5 +1,6 @@
 // layerscope graph MODEL -o OUT: the whole model drawn, grouped by name scope (nothing runs).
 #include "cli/commands.h"
+#include "cli/model_option.h"
 #include "render/graph_html.h"
 #include "render/graph_render.h"
 #include "render/graph_view.h"
@@ -17,7 +18,7 @@ namespace layerscope::cli {
 namespace {
 
 struct GraphOptions {
-  std::string model;
+  ModelOption model;
   std::string output;
   int depth = -1;
   std::string expand;
@@ -34,13 +35,13 @@ int run_graph(const GraphOptions& options) {
                 "'; expected a file ending in .svg, .png, .dot or .html");
   if (options.rankdir != "TB" && options.rankdir != "LR")
     throw Error("--rankdir: expected TB or LR, got '" + options.rankdir + "'");
-  const Model model = load_model(options.model);
+  const Model model = open_model(options.model);
 
   render::ViewOptions view_options;
   view_options.depth = options.depth;
   view_options.expand = options.expand;
   view_options.highlight = options.highlight;
-  view_options.input_name = onnx_input_name;
+  view_options.input_name = formal_input_name;
   const render::GraphView view = render::build_graph_view(model.graph, view_options);
 
   render::RenderOptions render_options;
@@ -83,7 +84,7 @@ Command add_graph_command(CLI::App& app) {
       "graph",
       "Draw the whole model grouped by name scope, to SVG, PNG, DOT or interactive HTML "
       "(nothing runs)");
-  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
+  add_model_option(*sub, options->model)->required();
   sub->add_option("-o,--output", options->output,
                   "Output file: .svg, .png, .dot or .html (interactive: pan, zoom, search, "
                   "open and close groups)")

@@ -31,7 +31,9 @@ ImageReadOptions image_layout_for(const Value& input) {
   auto is_channels = [](const Dim& d) {
     return d.known() && (d.value == 1 || d.value == 3 || d.value == 4);
   };
-  layout.channels_last = !is_channels(s[1]) && is_channels(s[3]);
+  // The frontend says where the channels are (a Keras image is NHWC); else guess from the shape.
+  layout.channels_last = input.layout == Layout::Unknown ? !is_channels(s[1]) && is_channels(s[3])
+                                                         : input.layout == Layout::ChannelsLast;
   const Dim& c = layout.channels_last ? s[3] : s[1];
   const Dim& h = layout.channels_last ? s[1] : s[2];
   const Dim& w = layout.channels_last ? s[2] : s[3];

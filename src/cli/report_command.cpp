@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/embedding_inputs.h"
 #include "cli/inputs.h"
+#include "cli/model_option.h"
 #include "cli/progress.h"
 #include "cli/table.h"
 #include "report/report_collector.h"
@@ -25,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ReportOptions {
-  std::string model;
+  ModelOption model;
   std::string output;
   InputOptions inputs;
   std::string inputs_dir;
@@ -95,7 +96,7 @@ int run_report(const ReportOptions& options) {
   std::error_code ec;
   if (!folder.empty() && !fs::is_directory(folder, ec))
     throw Error("cannot write '" + options.output + "': no folder '" + folder.string() + "'");
-  const Model model = load_model(options.model);
+  const Model model = open_model(options.model);
   const Graph& graph = model.graph;
   std::size_t passed_over = 0;
   const std::vector<Sample> samples = collect_samples(graph, options, &passed_over);
@@ -136,7 +137,7 @@ int run_report(const ReportOptions& options) {
   report::PageOptions page_options;
   page_options.tsne = options.tsne;
   page_options.seed = options.inputs.seed;
-  page_options.input_name = onnx_input_name;
+  page_options.input_name = formal_input_name;
   report::write_report_html({model, collector, names, labels}, page_options, options.output);
 
   const double seconds =
@@ -167,7 +168,7 @@ Command add_report_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "report",
       "Run the model over inputs and write one offline HTML page of every layer's activations");
-  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
+  add_model_option(*sub, options->model)->required();
   sub->add_option("-o,--output", options->output, "The HTML file to write")->required();
   add_input_options(*sub, options->inputs);
   sub->add_option("--inputs-dir", options->inputs_dir,

@@ -1,6 +1,7 @@
 // layerscope run MODEL: runs the model and prints every layer's output statistics.
 #include "cli/commands.h"
 #include "cli/inputs.h"
+#include "cli/model_option.h"
 #include "cli/table.h"
 #include "observe/stats_json.h"
 
@@ -23,7 +24,7 @@ namespace layerscope::cli {
 namespace {
 
 struct RunOptions {
-  std::string model;
+  ModelOption model;
   InputOptions inputs;
   std::string filter;
   std::string dump;
@@ -53,7 +54,7 @@ std::string nonfinite_message(const LayerRecord& r) {
 }
 
 int run_model(const RunOptions& options) {
-  const Model model = load_model(options.model);
+  const Model model = open_model(options.model);
   const std::map<std::string, Tensor> inputs = bind_inputs(model.graph, options.inputs);
   check_inputs(model.graph, inputs);
 
@@ -133,7 +134,7 @@ int run_model(const RunOptions& options) {
     }
     nlohmann::json first = nullptr;
     if (first_bad) first = record_json(records[*first_bad]);
-    nlohmann::json result{{"model", options.model},
+    nlohmann::json result{{"model", options.model.path},
                           {"layers", layers},
                           {"outputs", outs},
                           {"first_nonfinite", first},
@@ -185,7 +186,7 @@ Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub =
       app.add_subcommand("run", "Run the model and show every layer's output statistics");
-  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")->required();
+  add_model_option(*sub, options->model)->required();
   add_input_options(*sub, options->inputs);
   sub->add_option("--filter", options->filter,
                   "Regex on node names, op types and tensor names: show only those layers");

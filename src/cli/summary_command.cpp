@@ -1,5 +1,6 @@
 // layerscope summary MODEL: the model's layers, shapes, parameters and MACs, without running it.
 #include "cli/commands.h"
+#include "cli/model_option.h"
 #include "cli/table.h"
 
 #include <layerscope/model.h>
@@ -14,7 +15,7 @@ namespace layerscope::cli {
 namespace {
 
 struct SummaryOptions {
-  std::string model;
+  ModelOption model;
   bool json = false;
 };
 
@@ -71,7 +72,7 @@ nlohmann::json values_json(const Graph& graph, const std::vector<int>& values) {
 }
 
 int run_summary(const SummaryOptions& options) {
-  const Model model = load_model(options.model);
+  const Model model = open_model(options.model);
   const ModelSummary summary = summarize(model);
   const Graph& graph = model.graph;
   if (options.json) {
@@ -147,8 +148,7 @@ Command add_summary_command(CLI::App& app) {
   auto options = std::make_shared<SummaryOptions>();
   CLI::App* sub = app.add_subcommand(
       "summary", "List every layer with its output shapes, parameters and MACs (nothing runs)");
-  sub->add_option("model", options->model, "Model file: ONNX (.onnx), Keras (.h5, .keras)")
-      ->required();
+  add_model_option(*sub, options->model)->required();
   sub->add_flag("--json", options->json, "Print JSON instead of a table");
   sub->footer("Example:\n  layerscope summary models/digits_cnn.onnx --json");
   return {sub, [options] { return run_summary(*options); }};

@@ -11,4 +11,15 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   return load_onnx(path);
 }
 
+std::string formal_input_name(const Graph& graph, const Node& node, std::size_t input) {
+  if (node.domain == "keras") {
+    // The Keras frontend names a weight <layer path>/<variable>: "block/conv/kernel".
+    if (input >= node.inputs.size() || node.inputs[input] < 0) return "";
+    const Value& value = graph.values[node.inputs[input]];
+    if (value.kind != ValueKind::Initializer) return "";
+    return value.name.substr(value.name.rfind('/') + 1);
+  }
+  return onnx_input_name(node, graph.opset_of(node), input);
+}
+
 }  // namespace layerscope

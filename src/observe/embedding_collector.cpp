@@ -1,6 +1,7 @@
 #include <layerscope/embedding_collector.h>
 #include <layerscope/error.h>
 
+#include "graph/feature_map.h"
 #include "graph/name_match.h"
 
 #include <algorithm>
@@ -53,28 +54,29 @@ void append_as_floats(const Tensor& tensor, const std::string& name, std::vector
   for (double v : to_doubles(tensor)) out.push_back(static_cast<float>(v));
 }
 
-// Each of `items` rows of `channels` x `spatial` values reduced over the spatial ones: their mean
-// or maximum (NaN when any value is NaN, so a bad map shows rather than hides).
-void pool_rows(const float* values, int64_t items, int64_t channels, int64_t spatial,
-               EmbeddingPool pool, std::vector<float>& out) {
-  for (int64_t c = 0; c < items * channels; ++c) {
-    const float* p = values + c * spatial;
-    if (pool == EmbeddingPool::Average) {
-      double sum = 0;
-      for (int64_t k = 0; k < spatial; ++k) sum += p[k];
-      out.push_back(static_cast<float>(sum / static_cast<double>(spatial)));
-    } else {
-      float best = -std::numeric_limits<float>::infinity();
-      for (int64_t k = 0; k < spatial; ++k) {
-        if (std::isnan(p[k])) {
-          best = p[k];
-          break;
+// Each item's channels reduced over their positions: the mean or maximum (NaN when any value is
+// NaN, so a bad map shows rather than hides).
+void pool_rows(const float* values, const ChannelAxes& axes, EmbeddingPool pool,
+               std::vector<float>& out) {
+  for (int64_t i = 0; i < axes.items; ++i)
+    for (int64_t c = 0; c < axes.channels; ++c) {
+      if (pool == EmbeddingPool::Average) {
+        double sum = 0;
+        for (int64_t k = 0; k < axes.positions; ++k) sum += values[axes.at(i, c, k)];
+        out.push_back(static_cast<float>(sum / static_cast<double>(axes.positions)));
+      } else {
+        float best = -std::numeric_limits<float>::infinity();
+        for (int64_t k = 0; k < axes.positions; ++k) {
+          const float v = values[axes.at(i, c, k)];
+          if (std::isnan(v)) {
+            best = v;
+            break;
+          }
+          best = std::max(best, v);
         }
-        best = std::max(best, p[k]);
+        out.push_back(best);
       }
-      out.push_back(best);
     }
-  }
 }
 
 }  // namespace
@@ -133,7 +135,7 @@ void EmbeddingCollector::check(const Graph& graph, const std::string& model_name
   if (pools && value.shape && value.shape->size() < 3)
     throw Error("layer output '" + value.name + "' is " + static_shape_string(value.shape) +
                 ": nothing to pool with " + embedding_pool_name(pool_) +
-                " (it reduces the axes after the channel axis of [N, C, ...]); use flatten");
+                " (it reduces the axes other than the channel axis of [N, C, ...]); use flatten");
 }
 
 void EmbeddingCollector::begin_run(int64_t batch_size) {
@@ -169,6 +171,7 @@ ObserverAction EmbeddingCollector::on_value(const Value& value, const Tensor& te
   if (take) {
     candidate_ = tensor;  // a handle: the buffer stays alive until end_run
     candidate_name_ = value.name;
+    candidate_layout_ = value.layout;
   }
   return ObserverAction::Continue;
 }
@@ -195,19 +198,24 @@ bool EmbeddingCollector::end_run() {
   if (pools && tensor.rank() < 3)
     throw Error("embedding layer '" + name + "' is " + shape_text(shape) +
                 ": nothing to pool with " + embedding_pool_name(pool_) +
-                " (it reduces the axes after the channel axis of [N, C, ...]); use flatten");
-  const int64_t dims = pools ? shape[1] : tensor.numel() / batch_size_;
+                " (it reduces the axes other than the channel axis of [N, C, ...]); use flatten");
+  const ChannelAxes axes = channel_axes(shape, candidate_layout_);
+  const int64_t dims = pools ? axes.channels : tensor.numel() / batch_size_;
   if (rows_ > 0 && dims != dims_)
     throw Error("embedding layer '" + name + "' has " + std::to_string(dims) +
                 " values per item in this run and " + std::to_string(dims_) + " before");
   if (pools) {
     std::vector<float> all;
     append_as_floats(tensor, name, all);
-    pool_rows(all.data(), batch_size_, dims, tensor.numel() / (batch_size_ * dims), pool_, values_);
+    pool_rows(all.data(), axes, pool_, values_);
   } else {
     append_as_floats(tensor, name, values_);
   }
   item_shape_.assign(shape.begin() + 1, shape.end());
+  pooled_shape_.clear();
+  if (pools)
+    pooled_shape_ = axes.channels_last ? Shape(shape.begin() + 1, shape.end() - 1)
+                                       : Shape(shape.begin() + 2, shape.end());
   tensor_name_ = name;
   dims_ = dims;
   rows_ += batch_size_;

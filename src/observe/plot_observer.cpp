@@ -2,12 +2,14 @@
 #include <layerscope/error.h>
 #include <layerscope/plot_observer.h>
 
+#include "graph/feature_map.h"
 #include "render/colormap.h"
 #include "render/plot_feature_grid.h"
 #include "render/plot_histogram.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -57,15 +59,18 @@ ObserverAction PlotObserver::on_value(const Value& value, const Tensor& tensor,
       .write_png((folder / entry.histogram).string());
   ++histograms_;
 
-  const Shape& shape = tensor.shape();
-  if (shape.size() == 4 && shape[0] > 0 && shape[1] > 0 && shape[2] > 0 && shape[3] > 0 &&
-      options_.channels > 0) {
+  const std::optional<FeatureMapShape> map = feature_map_shape(tensor.shape(), value.layout);
+  if (map && options_.channels > 0) {
     render::FeatureGridOptions grid;
-    grid.title = value.name + (shape[0] > 1 ? " (item 0)" : "");
+    grid.title = value.name + (map->items > 1 ? " (item 0)" : "");
     grid.max_channels = options_.channels;
     grid.colormap = options_.colormap;
     entry.feature_maps = stem + "_maps.png";
-    render::draw_feature_grid(values, shape[1], shape[2], shape[3], grid)
+    // Only the channels drawn are gathered out of a channels-last map.
+    const int64_t drawn = std::min<int64_t>(map->channels, std::max(1, options_.channels));
+    std::vector<float> planes;
+    render::draw_feature_grid(first_item_planes(values, *map, drawn, planes), map->channels,
+                              map->height, map->width, grid)
         .write_png((folder / entry.feature_maps).string());
     ++feature_maps_;
   }

@@ -1,5 +1,6 @@
 #include <layerscope/tensorboard_observer.h>
 
+#include "graph/feature_map.h"
 #include "graph/half.h"
 #include "render/colormap.h"
 #include "render/plot_feature_grid.h"
@@ -84,6 +85,7 @@ struct TensorBoardObserver::Job {
   std::string tag;
   Tensor tensor;  // a handle: keeps the runtime's buffer alive until logged
   int64_t step = 0;
+  Layout layout = Layout::Unknown;  // where the channels of a feature map are
 };
 
 // What logging a job computes before anything is written.
@@ -204,25 +206,18 @@ bool TensorBoardObserver::wants(const Graph& graph, const Node& node) {
   return options_.filter.matches(graph, node);
 }
 
-namespace {
-
-bool is_feature_map(const Shape& shape) {
-  return shape.size() == 4 && shape[0] > 0 && shape[1] > 0 && shape[2] > 0 && shape[3] > 0;
-}
-
-}  // namespace
-
 ObserverAction TensorBoardObserver::on_value(const Value& value, const Tensor& tensor,
                                              const RunContext& context) {
   const DType dtype = tensor.dtype();
   if (dtype == DType::String || dtype == DType::Undefined) return ObserverAction::Continue;
-  Job job{tensor_tag(value.name), tensor, step_};
+  Job job{tensor_tag(value.name), tensor, step_, value.layout};
   tensors_.insert(job.tag);
   // What will be logged is known from the dtype and shape alone, so the counts need no lock.
   const bool floating = dtype_is_floating(dtype);
   histograms_ += floating;
   scalars_ += 5;
-  images_ += floating && options_.images > 0 && is_feature_map(tensor.shape());
+  images_ += floating && options_.images > 0 &&
+             feature_map_shape(tensor.shape(), value.layout).has_value();
   if (worker_) {
     worker_->push(std::move(job));
   } else if (options_.batch_bytes > 0 && context.parallel_for) {
@@ -259,12 +254,14 @@ TensorBoardObserver::Prepared TensorBoardObserver::prepare(const Job& job,
                   ? stats_from_counts(tensorboard::histogram_counts(*out.histogram), tensor.numel())
                   : compute_stats(tensor, parallel_for);
 
-  const Shape& shape = tensor.shape();
-  if (options_.images > 0 && is_feature_map(shape)) {
-    const int64_t plane = shape[2] * shape[3];
-    const int64_t channels = std::min<int64_t>(options_.images, shape[1]);
+  const std::optional<FeatureMapShape> map = feature_map_shape(tensor.shape(), job.layout);
+  if (options_.images > 0 && map) {
+    const int64_t plane = map->height * map->width;
+    const int64_t channels = std::min<int64_t>(options_.images, map->channels);
     // The first item's first channels, each scaled to its own range.
-    const std::vector<float> grid = render::normalize_channels(floats, channels, plane);
+    std::vector<float> planes;
+    const std::vector<float> grid = render::normalize_channels(
+        first_item_planes(floats, *map, channels, planes), channels, plane);
     // A gray map needs one channel, unless a NaN must show in its own color.
     const bool one_channel = colormap_->is_gray() &&
                              std::none_of(grid.begin(), grid.end(), [](float v) { return v != v; });
@@ -276,7 +273,7 @@ TensorBoardObserver::Prepared TensorBoardObserver::prepare(const Job& job,
       colormap_->to_rgb(grid.data(), grid.size(), pixels.data());
     out.image = tensorboard::encode_image_grid(
         job.tag + "/feature_maps", pixels.data(), static_cast<int>(channels),
-        static_cast<int>(shape[2]), static_cast<int>(shape[3]), colors);
+        static_cast<int>(map->height), static_cast<int>(map->width), colors);
   }
   return out;
 }

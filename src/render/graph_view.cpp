@@ -21,153 +21,6 @@ const char* const kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 }  // namespace
 
-OpCategory op_category(const std::string& op) {
-  static const std::unordered_map<std::string, OpCategory> categories = [] {
-    std::unordered_map<std::string, OpCategory> m;
-    auto put = [&m](OpCategory c, std::initializer_list<const char*> ops) {
-      for (const char* op : ops) m.emplace(op, c);
-    };
-    put(OpCategory::Convolution,
-        {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "DeformConv", "FusedConv"});
-    put(OpCategory::Linear, {"Gemm", "MatMul", "MatMulInteger", "QLinearMatMul", "Einsum", "LSTM",
-                             "GRU", "RNN", "Attention", "FusedMatMul"});
-    put(OpCategory::Normalization,
-        {"BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
-         "LpNormalization", "MeanVarianceNormalization", "LRN", "SkipLayerNormalization"});
-    put(OpCategory::Activation,
-        {"Relu",    "LeakyRelu",  "PRelu",    "Sigmoid",   "HardSigmoid", "Tanh",
-         "Softmax", "LogSoftmax", "Softplus", "Softsign",  "Elu",         "Selu",
-         "Celu",    "Gelu",       "FastGelu", "HardSwish", "Mish",        "ThresholdedRelu",
-         "Hardmax", "Clip",       "Erf"});
-    put(OpCategory::Pooling, {"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool",
-                              "LpPool", "GlobalLpPool", "MaxRoiPool", "RoiAlign", "MaxUnpool"});
-    put(OpCategory::Shape, {"Reshape",
-                            "Flatten",
-                            "Transpose",
-                            "Squeeze",
-                            "Unsqueeze",
-                            "Concat",
-                            "Split",
-                            "Slice",
-                            "Gather",
-                            "GatherElements",
-                            "GatherND",
-                            "Scatter",
-                            "ScatterElements",
-                            "ScatterND",
-                            "Shape",
-                            "Size",
-                            "Expand",
-                            "Tile",
-                            "Pad",
-                            "Resize",
-                            "Upsample",
-                            "DepthToSpace",
-                            "SpaceToDepth",
-                            "Identity",
-                            "Cast",
-                            "CastLike",
-                            "ConstantOfShape",
-                            "Range",
-                            "OneHot",
-                            "NonZero",
-                            "TopK",
-                            "Compress",
-                            "Trilu",
-                            "ReverseSequence",
-                            "SequenceConstruct",
-                            "SplitToSequence"});
-    put(OpCategory::Elementwise, {"Add",
-                                  "Sub",
-                                  "Mul",
-                                  "Div",
-                                  "Pow",
-                                  "Sqrt",
-                                  "Exp",
-                                  "Log",
-                                  "Abs",
-                                  "Neg",
-                                  "Reciprocal",
-                                  "Floor",
-                                  "Ceil",
-                                  "Round",
-                                  "Sign",
-                                  "Min",
-                                  "Max",
-                                  "Sum",
-                                  "Mean",
-                                  "Mod",
-                                  "Where",
-                                  "Equal",
-                                  "Less",
-                                  "LessOrEqual",
-                                  "Greater",
-                                  "GreaterOrEqual",
-                                  "And",
-                                  "Or",
-                                  "Xor",
-                                  "Not",
-                                  "Sin",
-                                  "Cos",
-                                  "Tan",
-                                  "Asin",
-                                  "Acos",
-                                  "Atan",
-                                  "Sinh",
-                                  "Cosh",
-                                  "Asinh",
-                                  "Acosh",
-                                  "Atanh",
-                                  "IsNaN",
-                                  "IsInf",
-                                  "BitShift",
-                                  "ReduceSum",
-                                  "ReduceMean",
-                                  "ReduceMax",
-                                  "ReduceMin",
-                                  "ReduceProd",
-                                  "ReduceL1",
-                                  "ReduceL2",
-                                  "ReduceLogSum",
-                                  "ReduceLogSumExp",
-                                  "ReduceSumSquare",
-                                  "ArgMax",
-                                  "ArgMin",
-                                  "CumSum",
-                                  "Dropout",
-                                  "QuantizeLinear",
-                                  "DequantizeLinear"});
-    put(OpCategory::ControlFlow, {"If", "Loop", "Scan", "SequenceMap"});
-    return m;
-  }();
-  auto it = categories.find(op);
-  return it == categories.end() ? OpCategory::Other : it->second;
-}
-
-const char* category_name(OpCategory category) {
-  switch (category) {
-    case OpCategory::Convolution:
-      return "convolution";
-    case OpCategory::Linear:
-      return "linear";
-    case OpCategory::Normalization:
-      return "normalization";
-    case OpCategory::Activation:
-      return "activation";
-    case OpCategory::Pooling:
-      return "pooling";
-    case OpCategory::Shape:
-      return "shape";
-    case OpCategory::Elementwise:
-      return "elementwise";
-    case OpCategory::ControlFlow:
-      return "control flow";
-    case OpCategory::Other:
-      break;
-  }
-  return "other";
-}
-
 std::string sanitize_text(const std::string& text, std::size_t max_chars) {
   std::string out;
   out.reserve(std::min(text.size(), max_chars * 3 + 3));
@@ -763,7 +616,7 @@ class ViewBuilder {
         item.kind = ItemKind::Op;
         item.title = sanitize_text(e.node->op_type, width);
         item.name = sanitize_text(e.node->name, width);
-        item.category = op_category(e.node->op_type);
+        item.category = op_category(e.node->domain, e.node->op_type);
         item.highlighted = highlight_ && matches_highlight(*e.node);
         op_lines(e, item.lines);
       } else {
@@ -787,7 +640,9 @@ class ViewBuilder {
     const std::size_t width = options_.max_line_chars;
     const std::string name = relative_name(node.name, e.group);
     if (name != node.op_type) lines.push_back(sanitize_text(name, width));
-    if (!node.domain.empty()) lines.push_back(sanitize_text(node.domain, width));
+    // Every node of a Keras model is in domain "keras": the line would tell nothing there.
+    if (!node.domain.empty() && node.domain != "keras")
+      lines.push_back(sanitize_text(node.domain, width));
     std::set<std::string> shown;
     const std::string spatial = spatial_line(node, shown);
     if (!spatial.empty()) lines.push_back(sanitize_text(spatial, width));
@@ -811,7 +666,7 @@ class ViewBuilder {
       const Source* source = scope.source(node.inputs[i]);
       if (!source || !source->folded) continue;
       std::string name;
-      if (options_.input_name) name = options_.input_name(node, e.graph->opset_of(node), i);
+      if (options_.input_name) name = options_.input_name(*e.graph, node, i);
       if (name.empty()) name = "in" + std::to_string(i);
       lines.push_back(sanitize_text(name + " " + source->text, width));
     }

@@ -15,6 +15,8 @@
 //
 // Every string in the view is valid UTF-8 without control characters, and each label line is at
 // most `max_line_chars` characters: writers only escape for their format.
+#include "graph/op_catalog.h"
+
 #include <layerscope/graph.h>
 
 #include <cstddef>
@@ -25,20 +27,7 @@
 
 namespace layerscope::render {
 
-// Colour classes of ops.
-enum class OpCategory {
-  Convolution,
-  Linear,
-  Normalization,
-  Activation,
-  Pooling,
-  Shape,
-  Elementwise,
-  ControlFlow,
-  Other,
-};
-OpCategory op_category(const std::string& op_type);
-const char* category_name(OpCategory category);  // "convolution", "linear", ...
+// Ops are coloured by their category in graph/op_catalog.h (OpCategory, op_category).
 
 struct ViewOptions {
   // Groups nested deeper than this are collapsed into boxes (0: only the top-level groups show,
@@ -50,9 +39,10 @@ struct ViewOptions {
   std::size_t chunk_size = 120;       // most children a group shows before it is split in parts
   std::size_t max_line_chars = 64;    // longer label lines end in "…"
   std::size_t max_shapes_listed = 3;  // a box lists this many input/output shapes, then "+N more"
-  // Formal name of a node's input (e.g. "W" for Conv's input 1), used for folded weights; the
-  // caller may know the op schemas. Empty result or no function: "in1", "in2", ...
-  std::function<std::string(const Node&, int opset, std::size_t input)> input_name;
+  // Formal name of a node's input (e.g. "W" for Conv's input 1, "kernel" for a Keras Dense's),
+  // used for folded weights; the caller knows the formats (layerscope::formal_input_name). Empty
+  // result or no function: "in1", "in2", ...
+  std::function<std::string(const Graph&, const Node&, std::size_t input)> input_name;
 };
 
 enum class ItemKind { Op, Group, Input, Output };

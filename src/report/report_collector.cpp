@@ -1,6 +1,7 @@
 // Per layer and per input summaries for the report (see report_collector.h).
 #include "report/report_collector.h"
 
+#include "graph/feature_map.h"
 #include "tensorboard/png_encoder.h"
 
 #include <algorithm>
@@ -89,8 +90,8 @@ ObserverAction ReportCollector::on_value(const Value& value, const Tensor& tenso
           make_histogram(values.data(), tensor.numel(), sample.stats, options_.histogram_bins);
     }
     if (tensor.rank() == 4 && dtype_is_floating(tensor.dtype()))
-      add_thumbnails(layer, sample, tensor);
-    add_pooled_row(layer, tensor);
+      add_thumbnails(layer, sample, tensor, value.layout);
+    add_pooled_row(layer, tensor, value.layout);
   } else {
     layer.pooled_consistent = false;
   }
@@ -100,17 +101,17 @@ ObserverAction ReportCollector::on_value(const Value& value, const Tensor& tenso
 
 // Channels of batch item 0, each scaled by its own finite min and max, box-averaged down to
 // thumbnail_size, as 8-bit gray PNGs (NaN and Inf pixels black).
-void ReportCollector::add_thumbnails(LayerReport& layer, LayerSample& sample,
-                                     const Tensor& tensor) {
+void ReportCollector::add_thumbnails(LayerReport& layer, LayerSample& sample, const Tensor& tensor,
+                                     Layout layout) {
   if (input_ >= options_.feature_inputs || options_.feature_channels <= 0) return;
   if (thumbnail_bytes_ >= options_.thumbnail_budget) {
     ++over_budget_;
     return;
   }
-  const Shape& shape = tensor.shape();
-  const int64_t channels = std::min<int64_t>(shape[1], options_.feature_channels);
-  const int64_t height = shape[2], width = shape[3];
-  if (shape[0] == 0 || height == 0 || width == 0) return;
+  const std::optional<FeatureMapShape> map = feature_map_shape(tensor.shape(), layout);
+  if (!map) return;
+  const int64_t channels = std::min<int64_t>(map->channels, options_.feature_channels);
+  const int64_t height = map->height, width = map->width;
   const int64_t factor = std::max<int64_t>(
       1, (std::max(height, width) + options_.thumbnail_size - 1) / options_.thumbnail_size);
   const int64_t out_h = (height + factor - 1) / factor, out_w = (width + factor - 1) / factor;
@@ -120,7 +121,10 @@ void ReportCollector::add_thumbnails(LayerReport& layer, LayerSample& sample,
   layer.thumbnail_width = out_w;
   const std::vector<float> values =
       tensor.dtype() == DType::Float32 ? std::vector<float>() : tensor_floats(tensor);
-  const float* data = tensor.dtype() == DType::Float32 ? tensor.data<float>() : values.data();
+  std::vector<float> gathered;
+  const float* data =
+      first_item_planes(tensor.dtype() == DType::Float32 ? tensor.data<float>() : values.data(),
+                        *map, channels, gathered);
   std::vector<double> cells(out_h * out_w);
   std::vector<int> filled(out_h * out_w);
   std::vector<uint8_t> pixels(out_h * out_w);
@@ -155,23 +159,26 @@ void ReportCollector::add_thumbnails(LayerReport& layer, LayerSample& sample,
   }
 }
 
-void ReportCollector::add_pooled_row(LayerReport& layer, const Tensor& tensor) {
+void ReportCollector::add_pooled_row(LayerReport& layer, const Tensor& tensor, Layout layout) {
   const Shape& shape = tensor.shape();
   std::vector<double> row;
   const std::vector<float> own =
       tensor.dtype() == DType::Float32 ? std::vector<float>() : tensor_floats(tensor);
   const float* data = tensor.dtype() == DType::Float32 ? tensor.data<float>() : own.data();
   if (tensor.rank() == 4) {
-    const int64_t n = shape[0], c = shape[1], plane = shape[2] * shape[3];
-    row.assign(c, 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t k = 0; k < c; ++k) {
-        const float* p = data + (i * c + k) * plane;
-        double sum = 0;
-        for (int64_t j = 0; j < plane; ++j) sum += p[j];
-        row[k] += sum;
+    const ChannelAxes axes = channel_axes(shape, layout);
+    row.assign(axes.channels, 0.0);
+    // In memory order: positions inside channels for [N, C, H, W], channels inside positions for
+    // [N, H, W, C].
+    for (int64_t i = 0; i < axes.items; ++i)
+      if (axes.channels_last) {
+        for (int64_t j = 0; j < axes.positions; ++j)
+          for (int64_t k = 0; k < axes.channels; ++k) row[k] += data[axes.at(i, k, j)];
+      } else {
+        for (int64_t k = 0; k < axes.channels; ++k)
+          for (int64_t j = 0; j < axes.positions; ++j) row[k] += data[axes.at(i, k, j)];
       }
-    const double count = static_cast<double>(n * plane);
+    const double count = static_cast<double>(axes.items * axes.positions);
     for (double& v : row) v = count > 0 ? v / count : 0.0;
   } else if (tensor.rank() >= 2) {
     const int64_t n = shape[0], rest = n > 0 ? tensor.numel() / n : 0;

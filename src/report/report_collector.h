@@ -86,8 +86,8 @@ class ReportCollector : public Observer {
   const CollectorOptions& options() const { return options_; }
 
  private:
-  void add_thumbnails(LayerReport& layer, LayerSample& sample, const Tensor& tensor);
-  void add_pooled_row(LayerReport& layer, const Tensor& tensor);
+  void add_thumbnails(LayerReport& layer, LayerSample& sample, const Tensor& tensor, Layout layout);
+  void add_pooled_row(LayerReport& layer, const Tensor& tensor, Layout layout);
 
   CollectorOptions options_;
   int input_ = 0;

@@ -31,8 +31,8 @@ struct PageOptions {
   // Histogram bins kept in all (layers x inputs x bins); past it only the first inputs keep theirs.
   std::size_t histogram_cell_budget = 1500000;
   // Formal names of node inputs for the graph's folded weights (render::ViewOptions::input_name;
-  // the CLI passes the ONNX schemas' onnx_input_name). Unset: "in1", "in2", ...
-  std::function<std::string(const Node&, int opset, std::size_t input)> input_name;
+  // the CLI passes layerscope::formal_input_name). Unset: "in1", "in2", ...
+  std::function<std::string(const Graph&, const Node&, std::size_t input)> input_name;
 };
 
 // The report's data as JSON: {version, model {...}, inputs [{name, label}], layers [{value, node,

@@ -211,7 +211,11 @@ pb::GraphDef make_graph_def(const Graph& graph) {
       const Value& value = graph.values[in];
       if (value.kind != ValueKind::Initializer) continue;
       pb::NodeDef* weight = def.add_node();
-      weight->set_name(namer.unique(join_scope(node.scope, short_name(value.name))));
+      // A weight named under its layer (Keras: "dense/kernel" of layer "dense") keeps that path,
+      // so TensorBoard draws it inside the layer's group; others go to the node's scope.
+      const bool under_node = value.name.compare(0, node.name.size() + 1, node.name + "/") == 0;
+      weight->set_name(
+          namer.unique(under_node ? value.name : join_scope(node.scope, short_name(value.name))));
       weight->set_op("Const");
       auto& attr = *weight->mutable_attr();
       const DType dtype = value.data.defined() ? value.data.dtype() : value.dtype;

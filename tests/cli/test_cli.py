@@ -311,7 +311,8 @@ class RunTest(CliTestCase):
         self.assertEqual(len(index), 6)
         self.assertEqual(index[0]["file"], "conv1_Conv_output_0.npy")
         for entry, layer in zip(index, data["layers"]):
-            self.assertEqual(set(entry), {"name", "file", "node", "op", "dtype", "shape"})
+            self.assertEqual(set(entry), {"name", "file", "node", "op", "layer", "dtype", "shape"})
+            self.assertEqual(entry["layer"], entry["node"])  # one output per node here
             array = np.load(os.path.join(out, entry["file"]))
             self.assertEqual(list(array.shape), entry["shape"])
             self.assertEqual(str(array.dtype), entry["dtype"])

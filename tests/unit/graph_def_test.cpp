@@ -182,6 +182,51 @@ TEST(GraphDef, SanitizesNames) {
   EXPECT_EQ(sanitize_node_name("///"), "node");
 }
 
+// Keras: node "outer/dense" (scope "outer") reads "outer/dense/kernel"; the weight keeps that
+// path, so TensorBoard draws it inside the layer's group, not as "outer/kernel" beside others.
+TEST(GraphDef, KerasWeightsStayUnderTheirLayer) {
+  Graph g;
+  auto value = [&](const std::string& name, ValueKind kind, StaticShape shape) {
+    Value v;
+    v.name = name;
+    v.kind = kind;
+    v.dtype = DType::Float32;
+    v.shape = std::move(shape);
+    g.values.push_back(v);
+    return static_cast<int>(g.values.size()) - 1;
+  };
+  const int x = value("x", ValueKind::Input, {Dim{-1, "batch"}, dim(4)});
+  int in = x;
+  for (const char* layer : {"outer/dense", "outer/dense_1"}) {
+    const int kernel =
+        value(std::string(layer) + "/kernel", ValueKind::Initializer, {dim(4), dim(4)});
+    const int out = value(layer, ValueKind::Intermediate, {Dim{-1, "batch"}, dim(4)});
+    Node n;
+    n.name = layer;
+    n.op_type = "Dense";
+    n.domain = "keras";
+    n.scope = "outer";
+    n.inputs = {in, kernel};
+    n.outputs = {out};
+    g.nodes.push_back(n);
+    in = out;
+  }
+  g.inputs = {x};
+  g.outputs = {in};
+  g.reindex();
+  const pb::GraphDef def = tensorboard::make_graph_def(g);
+  std::map<std::string, const pb::NodeDef*> nodes;
+  for (const pb::NodeDef& n : def.node()) nodes[n.name()] = &n;
+  ASSERT_TRUE(nodes.count("outer/dense/kernel"));
+  ASSERT_TRUE(nodes.count("outer/dense_1/kernel"));
+  EXPECT_EQ(nodes.at("outer/dense_1/kernel")->op(), "Const");
+  ASSERT_TRUE(nodes.count("outer/dense_1"));
+  EXPECT_EQ(nodes.at("outer/dense_1")->op(), "Dense");
+  ASSERT_EQ(nodes.at("outer/dense_1")->input_size(), 2);
+  EXPECT_EQ(nodes.at("outer/dense_1")->input(0), "outer/dense");
+  EXPECT_EQ(nodes.at("outer/dense_1")->input(1), "outer/dense_1/kernel");
+}
+
 TEST(GraphDef, DigitsCnnHasScopesAndNoWeightData) {
   const Model model = load_onnx(std::string(LAYERSCOPE_SOURCE_DIR) + "/models/digits_cnn.onnx");
   const Graph& g = model.graph;

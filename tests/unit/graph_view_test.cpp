@@ -230,8 +230,8 @@ TEST(GraphView, WeightsAndConstantsFoldIntoTheirReaders) {
   m.node("Mul", "scaled", {r, scale}, {y});
   m.graph.outputs = {y};
   ViewOptions options;
-  options.input_name = [](const Node& node, int opset, std::size_t input) -> std::string {
-    EXPECT_EQ(opset, 13);
+  options.input_name = [](const Graph& graph, const Node& node, std::size_t input) -> std::string {
+    EXPECT_EQ(graph.opset_of(node), 13);
     if (node.op_type == "Conv") return input == 1 ? "W" : input == 2 ? "B" : "X";
     return "";
   };

@@ -188,8 +188,18 @@ class GraphBuilder {
     return static_cast<int>(graph_.values.size()) - 1;
   }
 
+  // Keras puts features last ([N, H, W, C] images, [N, steps, features] sequences) unless a
+  // layer says data_format "channels_first".
+  static Layout keras_layout(const KShape& shape, const json* config) {
+    if (shape.size() < 3) return Layout::Unknown;
+    const bool first = config && config->is_object() && config->contains("data_format") &&
+                       (*config)["data_format"] == "channels_first";
+    return first ? Layout::ChannelsFirst : Layout::ChannelsLast;
+  }
+
   int add_input(const std::string& name, const KShape& shape, DType dtype) {
     const int v = add_value(name, shape, ValueKind::Input, dtype, true);
+    graph_.values[v].layout = keras_layout(shape, nullptr);
     graph_.inputs.push_back(v);
     return v;
   }
@@ -406,6 +416,7 @@ class GraphBuilder {
       const DType dtype = o < plan.output_dtypes.size() ? plan.output_dtypes[o] : DType::Float32;
       node.outputs.push_back(add_value(o ? name + ":" + std::to_string(o) : name, plan.outputs[o],
                                        ValueKind::Intermediate, dtype));
+      graph_.values[node.outputs.back()].layout = keras_layout(plan.outputs[o], layer.config);
     }
     graph_.nodes.push_back(std::move(node));
     return graph_.nodes.back().outputs;

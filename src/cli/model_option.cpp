@@ -1,0 +1,18 @@
+#include "cli/model_option.h"
+
+namespace layerscope::cli {
+
+CLI::Option* add_model_option(CLI::App& command, ModelOption& model) {
+  CLI::Option* positional =
+      command.add_option("model", model.path, "Model file: ONNX (.onnx), Keras (.h5, .keras)");
+  command
+      .add_option("--config", model.load.keras_config,
+                  "For a Keras weights-only file (model.save_weights): the architecture as JSON "
+                  "(model.to_json())")
+      ->check(CLI::ExistingFile);
+  return positional;
+}
+
+Model open_model(const ModelOption& model) { return load_model(model.path, model.load); }
+
+}  // namespace layerscope::cli

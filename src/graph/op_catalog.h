@@ -1,0 +1,39 @@
+#pragma once
+// What layerscope knows about an op beyond running it, in one place for every reader: its colour
+// class (graph drawings, reports) and its multiply-accumulate count (summary). Ops are keyed by
+// domain and type: the ONNX operators (and onnxruntime's com.microsoft fusions), and the Keras
+// layer classes (domain "keras", op = class name) the Keras frontend makes nodes of.
+//
+//   op_category("keras", "Conv2D") == OpCategory::Convolution
+//   std::optional<int64_t> macs = op_macs(graph, node);  // Conv/Gemm/MatMul, Dense/ConvND
+#include <layerscope/graph.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace layerscope {
+
+enum class OpCategory {
+  Convolution,
+  Linear,
+  Normalization,
+  Activation,
+  Pooling,
+  Shape,
+  Elementwise,
+  ControlFlow,
+  Other,
+};
+
+OpCategory op_category(const std::string& domain, const std::string& op_type);
+const char* category_name(OpCategory category);  // "convolution", "linear", ...
+
+// Whether the node is an op whose MACs layerscope counts (Conv, ConvTranspose, Gemm, MatMul;
+// Keras Dense and Conv1D/2D/3D).
+bool counts_macs(const Node& node);
+// Its multiply-accumulates from the static shapes (named dimensions such as batch count as 1), or
+// nullopt when it does not count them or a shape it needs is unknown.
+std::optional<int64_t> op_macs(const Graph& graph, const Node& node);
+
+}  // namespace layerscope

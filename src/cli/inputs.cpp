@@ -55,6 +55,12 @@ Tensor random_tensor(const Value& input, const std::map<std::string, int64_t>& d
       continue;
     }
     auto it = dims.find(d.symbol);
+    // A batch of one unless told otherwise, as model.predict on one sample (every Keras input
+    // has a free batch).
+    if (it == dims.end() && d.symbol == "batch") {
+      shape.push_back(1);
+      continue;
+    }
     if (it == dims.end())
       throw Error("input '" + input.name + "' " + static_shape_string(input.shape) +
                   " has the free dimension '" + d.to_string() + "'; give its size with --dim " +

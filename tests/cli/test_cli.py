@@ -385,10 +385,17 @@ class RunTest(CliTestCase):
         self.assertEqual(data["first_nonfinite"]["node"], "log")
 
     def test_random_inputs_with_named_dimensions(self):
-        r = layerscope("run", DIGITS, "--random")
-        self.assertFailsClearly(r, "--dim batch=N")
+        data = self.run_json(DIGITS, "--random")  # batch defaults to one
+        self.assertEqual(data["layers"][0]["shape"], [1, 32, 26, 26])
         data = self.run_json(DIGITS, "--random", "--dim", "batch=3")
         self.assertEqual(data["layers"][0]["shape"], [3, 32, 26, 26])
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence"])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "sequence"])
+        model = save_model(self.tmp, "seq", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+                           [x], [y])
+        self.assertFailsClearly(layerscope("run", model, "--random"), "--dim sequence=N")
+        data = self.run_json(model, "--random", "--dim", "sequence=4")
+        self.assertEqual(data["layers"][0]["shape"], [1, 4])
 
     def test_repeat_reports_a_median_and_no_stats_runs_bare(self):
         data = self.run_json(DIGITS, "--input", DIGIT_NPY, "--repeat", "3")

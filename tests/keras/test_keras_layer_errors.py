@@ -71,6 +71,20 @@ class KerasLayerEdgesTest(unittest.TestCase):
         path, inputs = self.write(model)
         self.assert_one_error(run("run", path, *inputs), "'embedding'", "index -1")
 
+    def test_padding_under_mask_zero_is_refused_and_other_indices_run(self):
+        # Keras would mask the padded steps in the layers after; without masks, refuse padding.
+        model = model_zoo.embedding_merges()
+        for layer in model.config["config"]["layers"]:
+            if layer["config"]["name"] == "embedding":
+                layer["config"]["mask_zero"] = True
+        model.inputs[0] = np.maximum(model.inputs[0], 1)  # no padding: runs
+        path, inputs = self.write(model)
+        self.assertEqual(run("run", path, *inputs).returncode, 0)
+        model.inputs[0] = model.inputs[0].copy()
+        model.inputs[0][0, 2] = 0
+        path, inputs = self.write(model)
+        self.assert_one_error(run("run", path, *inputs), "'embedding'", "mask_zero", "index 0")
+
     def test_an_attention_mask_is_refused_naming_the_layer(self):
         model = model_zoo.attention()
         config = copy.deepcopy(model.config)

@@ -40,15 +40,16 @@ def activation(name, keras3):
 
 
 def keras_rnn(cls, x, weights, activation_name="tanh", recurrent_activation="sigmoid",
-              reset_after=False, go_backwards=False, return_sequences=False, keras3=False):
+              reset_after=False, go_backwards=False, return_sequences=False, keras3=False,
+              h0=None, c0=None):
     """Keras's SimpleRNN/LSTM/GRU in float64: (output, h, c). Gate blocks of the kernels: LSTM
     i, f, c, o; GRU z, r, h. reset_after: bias (2, 3u), rows for x W and for h U."""
     kernel, recurrent, bias = (np.asarray(w, np.float64) for w in weights)
     act, ract = activation(activation_name, keras3), activation(recurrent_activation, keras3)
     x = np.asarray(x, np.float64)
     units = recurrent.shape[0]
-    h = np.zeros((x.shape[0], units))
-    c = np.zeros_like(h)
+    h = np.zeros((x.shape[0], units)) if h0 is None else np.asarray(h0, np.float64)
+    c = np.zeros_like(h) if c0 is None else np.asarray(c0, np.float64)
     outputs = []
     for t in (range(x.shape[1] - 1, -1, -1) if go_backwards else range(x.shape[1])):
         xt = x[:, t]
@@ -215,6 +216,34 @@ class RecurrentBeyondTfjsTest(unittest.TestCase):
                 got = run_dump(self, path, [x], self.work)
                 for name, value in want.items():
                     self.assert_close(got[name], value, name)
+
+    def test_decoder_starts_from_the_encoders_states(self):
+        # A seq2seq model: the decoder LSTM is called with initial_state=[h, c] of the encoder
+        # (TensorFlow.js cannot load that call).
+        w = Weights(23)
+        g = Graph("seq2seq")
+        enc_in = g.input("encoder_in", [None, 5, 3])
+        dec_in = g.input("decoder_in", [None, 4, 2])
+        _, h, c = g(rnn("LSTM", "encoder", 6, return_state=True), enc_in, outputs=3)
+        dec = g(rnn("LSTM", "decoder", 6, return_sequences=True), [dec_in, h, c])
+        gru_h = g(rnn("GRU", "gru_from_h", 6, reset_after=True), [dec_in, h])
+        w.add("encoder", *w.rnn("encoder", "LSTM", 3, 6))
+        w.add("decoder", *w.rnn("decoder", "LSTM", 2, 6))
+        w.add("gru_from_h", *w.rnn("gru_from_h", "GRU", 2, 6, reset_after=True))
+        xe = w.rng.standard_normal((2, 5, 3)).astype(np.float32)
+        xd = w.rng.standard_normal((2, 4, 2)).astype(np.float32)
+        values = lambda pairs: [v for _, v in pairs]
+        _, h_want, c_want = keras_rnn("LSTM", xe, values(w.w["encoder"]))
+        dec_want, _, _ = keras_rnn("LSTM", xd, values(w.w["decoder"]), return_sequences=True,
+                                   h0=h_want, c0=c_want)
+        gru_want, _, _ = keras_rnn("GRU", xd, values(w.w["gru_from_h"]), reset_after=True,
+                                   h0=h_want)
+        for path in write_both(self.work, "seq2seq", g.config([dec, gru_h]), w.w):
+            with self.subTest(file=path.name):
+                got = run_dump(self, path, [xe, xd], self.work)
+                self.assert_close(got["encoder:1"], h_want, "encoder:1")
+                self.assert_close(got["decoder"], dec_want, "decoder")
+                self.assert_close(got["gru_from_h"], gru_want, "gru_from_h")
 
     def test_hard_sigmoid_gates_follow_the_files_keras(self):
         model = model_zoo.lstm_hard_sigmoid()

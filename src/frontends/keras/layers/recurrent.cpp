@@ -40,7 +40,21 @@ LayerPlan recurrent(LayerContext& ctx) {
       ctx.has("recurrent_activation") ? ctx.get_activation("recurrent_activation") : "sigmoid";
   const bool reset_after = ctx.class_name == "GRU" && ctx.get_bool("reset_after", true);
 
+  // Initial states given as tensors (a seq2seq decoder starts from its encoder's states): h, and c
+  // for an LSTM, after the sequence.
+  const std::size_t states = ctx.inputs.size() - 1;
+  const std::size_t state_count = ctx.class_name == "LSTM" ? 2 : 1;
+  if (states != 0 && states != state_count)
+    ctx.fail("called with " + std::to_string(ctx.inputs.size()) +
+             " tensors; expected the sequence" + " and, as initial_state, " +
+             std::to_string(state_count) + " state" + (state_count == 1 ? "" : "s"));
+  for (std::size_t i = 1; i < ctx.inputs.size(); ++i)
+    if (ctx.inputs[i].size() != 2 || (ctx.inputs[i][1] >= 0 && ctx.inputs[i][1] != units))
+      ctx.fail("initial state " + std::to_string(i) + " is " + kshape_string(ctx.inputs[i]) +
+               ", expected (batch, " + std::to_string(units) + ")");
+
   LayerPlan plan;
+  plan.attributes["initial_states"] = int_attr(static_cast<int64_t>(states));
   plan.outputs.push_back(return_sequences ? KShape{in[0], in[1], units} : KShape{in[0], units});
   if (return_state)  // [output, h] or, for an LSTM, [output, h, c]
     for (int i = 0; i < (ctx.class_name == "LSTM" ? 2 : 1); ++i)

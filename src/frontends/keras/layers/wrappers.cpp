@@ -60,6 +60,8 @@ void export_inner(LayerPlan& plan, const InnerLayer& inner, const std::string& p
 }
 
 LayerPlan bidirectional(LayerContext& ctx) {
+  if (ctx.inputs.size() != 1)
+    ctx.fail("initial states given to a Bidirectional layer are not supported yet");
   const KShape& in = ctx.input_of_rank(0, 3);
   if (!ctx.has("layer")) ctx.fail("config has no 'layer'");
   const json& forward_entry = ctx.config.at("layer");
@@ -121,7 +123,8 @@ LayerPlan bidirectional(LayerContext& ctx) {
 }
 
 LayerPlan time_distributed(LayerContext& ctx) {
-  const KShape& in = ctx.input_of_rank(0, 3, true);
+  const KShape& in = ctx.input(0);  // exactly one input
+  ctx.input_of_rank(0, 3, true);
   if (!ctx.has("layer")) ctx.fail("config has no 'layer'");
   // The inner layer sees batch and time merged into one batch dimension.
   KShape inner_in{in[0] < 0 || in[1] < 0 ? -1 : in[0] * in[1]};

@@ -11,7 +11,10 @@ KernelFactory embedding() {
     const at::Tensor table = init.constant_input(1);
     if (!table.defined() || table.dim() != 2) fail(init, "the embeddings must be a 2-D weight");
     const int64_t rows = table.size(0);
-    return [table, rows](KernelContext& ctx) -> Tensors {
+    // Keras masks index 0 for the layers after (an RNN then skips those steps); no masks travel
+    // between nodes here, so padding is refused rather than computed differently from Keras.
+    const bool mask_zero = init.node.attr_int("mask_zero", 0) != 0;
+    return [table, rows, mask_zero](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs[0];
       const at::Tensor indices = x.scalar_type() == at::kLong ? x : x.to(at::kLong);
       if (indices.numel() > 0) {
@@ -21,6 +24,11 @@ KernelFactory embedding() {
           throw Error("index " + std::to_string(lo < 0 ? lo : hi) +
                       " is outside the embedding table (input_dim " + std::to_string(rows) +
                       ": indices 0.." + std::to_string(rows - 1) + ")");
+        if (mask_zero && lo == 0)
+          throw Error(
+              "mask_zero=True and the input holds index 0 (padding): Keras would mask "
+              "those steps in the layers after, which layerscope does not do yet; give "
+              "inputs without padding");
       }
       return {at::embedding(table, indices)};
     };

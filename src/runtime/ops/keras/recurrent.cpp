@@ -40,7 +40,8 @@ struct Recurrent {
   at::Tensor recurrent_bias;  // GRU with reset_after: (3*units) added to h U
 
   at::Tensor step(const at::Tensor& xt, const at::Tensor& h, at::Tensor& c) const;
-  Tensors run(const at::Tensor& x) const;
+  // h0 and c0: the initial states, or undefined for zeros.
+  Tensors run(const at::Tensor& x, const at::Tensor& h0, const at::Tensor& c0) const;
 };
 
 // One step from the projected input xt (batch, G*units) and the previous h (and c for an LSTM,
@@ -78,15 +79,19 @@ at::Tensor Recurrent::step(const at::Tensor& xt, const at::Tensor& h, at::Tensor
   return h;
 }
 
-Tensors Recurrent::run(const at::Tensor& x_in) const {
+Tensors Recurrent::run(const at::Tensor& x_in, const at::Tensor& h0, const at::Tensor& c0) const {
   const at::Tensor x = x_in.scalar_type() == at::kFloat ? x_in : x_in.to(at::kFloat);
   const int64_t batch = x.size(0), steps = x.size(1), features = x.size(2);
   const at::Tensor flat = x.reshape({batch * steps, features});
   const at::Tensor projected =
       (input_bias.defined() ? at::addmm(input_bias, flat, kernel) : at::mm(flat, kernel))
           .view({batch, steps, -1});
-  at::Tensor h = at::zeros({batch, units}, x.options());
-  at::Tensor c = cell == Cell::Lstm ? at::zeros({batch, units}, x.options()) : at::Tensor();
+  auto initial = [&](const at::Tensor& given) {
+    if (!given.defined()) return at::zeros({batch, units}, x.options());
+    return given.to(at::kFloat).expand({batch, units}).clone();
+  };
+  at::Tensor h = initial(h0);
+  at::Tensor c = cell == Cell::Lstm ? initial(c0) : at::Tensor();
   at::Tensor sequence =
       return_sequences ? at::empty({batch, steps, units}, x.options()) : at::Tensor();
   for (int64_t k = 0; k < steps; ++k) {
@@ -122,14 +127,17 @@ KernelFactory recurrent(Cell cell) {
     r.recurrent_act = activation_of(init, "recurrent_activation");
     const int64_t u = r.units;
     const int64_t gates = cell == Cell::Lstm ? 4 : cell == Cell::Gru ? 3 : 1;
-    r.kernel = weight(init, 1, "kernel");
-    const at::Tensor recurrent = weight(init, 2, "recurrent_kernel");
+    // Weights follow the sequence and the initial states, if any.
+    const int64_t states = node.attr_int("initial_states", 0);
+    const std::size_t first = 1 + static_cast<std::size_t>(states);
+    r.kernel = weight(init, first, "kernel");
+    const at::Tensor recurrent = weight(init, first + 1, "recurrent_kernel");
     if (u <= 0 || r.kernel.dim() != 2 || r.kernel.size(1) != gates * u ||
         recurrent.sizes() != at::IntArrayRef({u, gates * u}))
       fail(init, "weights kernel " + c10::str(r.kernel.sizes()) + " and recurrent_kernel " +
                      c10::str(recurrent.sizes()) + " do not fit " + std::to_string(u) + " units");
     if (node.attr_int("use_bias", 1)) {
-      const at::Tensor bias = weight(init, 3, "bias");
+      const at::Tensor bias = weight(init, first + 2, "bias");
       if (r.reset_after) {
         r.input_bias = bias[0].contiguous();
         r.recurrent_bias = bias[1].contiguous();
@@ -143,12 +151,19 @@ KernelFactory recurrent(Cell cell) {
     } else {
       r.recurrent = recurrent;
     }
-    return [r, where = init.where()](KernelContext& ctx) -> Tensors {
+    return [r, states, where = init.where()](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs.at(0);
       if (x.dim() != 3 || x.size(2) != r.kernel.size(0))
         throw Error(where + ": input " + c10::str(x.sizes()) + " is not (batch, time, " +
                     std::to_string(r.kernel.size(0)) + ")");
-      return r.run(x);
+      for (int64_t i = 1; i <= states; ++i) {
+        const at::Tensor& s = ctx.inputs.at(i);
+        if (s.dim() != 2 || s.size(1) != r.units || (s.size(0) != x.size(0) && s.size(0) != 1))
+          throw Error(where + ": initial state " + c10::str(s.sizes()) + " is not (" +
+                      std::to_string(x.size(0)) + ", " + std::to_string(r.units) + ")");
+      }
+      return r.run(x, states > 0 ? ctx.inputs.at(1) : at::Tensor(),
+                   states > 1 ? ctx.inputs.at(2) : at::Tensor());
     };
   };
 }

@@ -1,8 +1,8 @@
 // Runs a model on a .npy input and prints each layer's mean and the first NaN, through the public
-// API only:  print_layers MODEL.onnx INPUT.npy
+// API only:  print_layers MODEL INPUT.npy  (MODEL: .onnx, Keras .h5 or .keras)
 #include <layerscope/error.h>
 #include <layerscope/io.h>
-#include <layerscope/onnx.h>
+#include <layerscope/model.h>
 #include <layerscope/session.h>
 #include <layerscope/stats.h>
 
@@ -10,11 +10,11 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::cerr << "usage: print_layers MODEL.onnx INPUT.npy\n";
+    std::cerr << "usage: print_layers MODEL INPUT.npy\n";
     return 2;
   }
   try {
-    const layerscope::Model model = layerscope::load_onnx(argv[1]);
+    const layerscope::Model model = layerscope::load_model(argv[1]);
     auto session = layerscope::create_session(model);
     const std::string input = model.graph.values[model.graph.inputs.at(0)].name;
     layerscope::StatsObserver stats;

@@ -87,6 +87,31 @@ std::vector<int64_t> LayerContext::get_ints(const std::string& key, std::size_t 
        " integers");
 }
 
+std::vector<int64_t> LayerContext::get_axes(const std::string& key, const KShape& in,
+                                            int64_t fallback) const {
+  std::vector<int64_t> axes;
+  if (has(key) && config.at(key).is_array()) {
+    for (const auto& a : config.at(key)) {
+      if (!a.is_number_integer()) fail(key + " " + config.at(key).dump() + " is invalid");
+      axes.push_back(a.get<int64_t>());
+    }
+  } else {
+    axes.push_back(get_int(key, fallback));
+  }
+  if (axes.empty()) fail(key + " is an empty list");
+  const auto rank = static_cast<int64_t>(in.size());
+  std::vector<bool> seen(in.size(), false);
+  for (int64_t& a : axes) {
+    if (a < -rank || a >= rank)
+      fail(key + " " + std::to_string(a) + " is outside the input " + kshape_string(in));
+    if (a < 0) a += rank;
+    if (a == 0) fail(key + " names the batch axis, which a layer cannot normalize over");
+    if (seen[a]) fail(key + " " + std::to_string(a) + " is listed twice");
+    seen[a] = true;
+  }
+  return axes;
+}
+
 std::string LayerContext::get_activation(const std::string& key) const {
   if (!has(key)) return "linear";
   const nlohmann::json& v = config.at(key);

@@ -82,6 +82,10 @@ class LayerContext {
   // An int or a list of ints, as `n` values ("kernel_size": 3 -> {3, 3} for n = 2).
   std::vector<int64_t> get_ints(const std::string& key, std::size_t n,
                                 const std::vector<int64_t>& fallback) const;
+  // Axes (an int or a list) of an input of shape `in`, made non-negative, in the config's order;
+  // fails on the batch axis, an axis outside the input, a repeat or an empty list.
+  std::vector<int64_t> get_axes(const std::string& key, const KShape& in,
+                                int64_t fallback = -1) const;
   // The activation's name ("relu"), whether the config holds a name or a serialized function;
   // "linear" when absent.
   std::string get_activation(const std::string& key = "activation") const;

@@ -2,39 +2,12 @@
 // UnitNormalization (no weights).
 #include "frontends/keras/layer_spec.h"
 
-#include <set>
-
 namespace layerscope::keras {
 namespace {
 
-// "axis": an int or a list of ints, made non-negative; fails on a repeat, the batch axis or an
-// axis outside the input.
-std::vector<int64_t> normalized_axes(LayerContext& ctx, const KShape& in) {
-  std::vector<int64_t> axes;
-  if (ctx.has("axis") && ctx.config.at("axis").is_array()) {
-    for (const auto& a : ctx.config.at("axis")) {
-      if (!a.is_number_integer()) ctx.fail("axis " + ctx.config.at("axis").dump() + " is invalid");
-      axes.push_back(a.get<int64_t>());
-    }
-  } else {
-    axes.push_back(ctx.get_int("axis", -1));
-  }
-  if (axes.empty()) ctx.fail("axis is an empty list");
-  const auto rank = static_cast<int64_t>(in.size());
-  std::set<int64_t> seen;
-  for (int64_t& a : axes) {
-    if (a < -rank || a >= rank)
-      ctx.fail("axis " + std::to_string(a) + " is outside the input " + kshape_string(in));
-    if (a < 0) a += rank;
-    if (a == 0) ctx.fail("cannot normalize over the batch axis");
-    if (!seen.insert(a).second) ctx.fail("axis " + std::to_string(a) + " is listed twice");
-  }
-  return axes;
-}
-
 LayerPlan layer_normalization(LayerContext& ctx) {
   const KShape& in = ctx.input_of_rank(0, 2, true);
-  const std::vector<int64_t> axes = normalized_axes(ctx, in);
+  const std::vector<int64_t> axes = ctx.get_axes("axis", in);
   // Keras shapes gamma and beta as the normalized axes in the config's order (and reshapes them
   // to the input's rank with the sizes in axis order when it applies them).
   KShape param;
@@ -61,7 +34,7 @@ LayerPlan layer_normalization(LayerContext& ctx) {
 LayerPlan unit_normalization(LayerContext& ctx) {
   const KShape& in = ctx.input_of_rank(0, 2, true);
   LayerPlan plan{{in}, {}, {}, {}};
-  plan.attributes["axes"] = ints_attr(normalized_axes(ctx, in));
+  plan.attributes["axes"] = ints_attr(ctx.get_axes("axis", in));
   return plan;
 }
 

@@ -10,26 +10,10 @@ namespace {
 
 LayerPlan batch_normalization(LayerContext& ctx) {
   const KShape& in = ctx.input_of_rank(0, 2, true);
-  const int64_t rank = static_cast<int64_t>(in.size());
-  std::vector<int64_t> axes;
-  if (ctx.has("axis") && ctx.config.at("axis").is_array()) {
-    for (const auto& a : ctx.config.at("axis")) {
-      if (!a.is_number_integer()) ctx.fail("axis " + ctx.config.at("axis").dump() + " is invalid");
-      axes.push_back(a.get<int64_t>());
-    }
-  } else {
-    axes.push_back(ctx.get_int("axis", -1));
-  }
-  for (int64_t& a : axes) {
-    if (a < -rank || a >= rank || a == 0 || a == -rank)
-      ctx.fail("axis " + std::to_string(a) + " is outside the input's non-batch axes " +
-               kshape_string(in));
-    if (a < 0) a += rank;
+  std::vector<int64_t> axes = ctx.get_axes("axis", in);
+  for (int64_t a : axes)
     if (in[a] < 0) ctx.fail("the normalized axis " + std::to_string(a) + " must be known");
-  }
   std::sort(axes.begin(), axes.end());
-  if (axes.empty() || std::adjacent_find(axes.begin(), axes.end()) != axes.end())
-    ctx.fail("axis " + ctx.config.at("axis").dump() + " is empty or repeats an axis");
   if (ctx.get_bool("renorm", false)) ctx.fail("renorm=true is not supported");
   if (ctx.has("virtual_batch_size")) ctx.fail("virtual_batch_size is not supported");
   // Keras 2 makes one axis's parameters (C,) and several axes' full rank, 1 elsewhere (batch too).

@@ -2,6 +2,7 @@
 // (batch, ..., heads, dim); softmax(query . key / sqrt(key_dim)) over the key's attention axes
 // (jointly); the weighted values projected by the output kernel (heads, value_dim, out...).
 // The attention axes are gathered into one axis so the core is two batched matmuls.
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 #include <algorithm>
@@ -10,14 +11,13 @@
 namespace layerscope::runtime {
 namespace {
 
+using keras::add_op;
+using keras::as_float;
+
 struct Projection {
   at::Tensor weight;  // (heads * dim, in): at::linear's layout
   at::Tensor bias;    // (heads * dim) or undefined
 };
-
-at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
-}
 
 // (batch, ..., in) -> (batch, ..., heads, dim).
 at::Tensor project(const at::Tensor& x, const Projection& p, int64_t heads) {
@@ -103,7 +103,7 @@ KernelFactory multi_head_attention() {
 }  // namespace
 
 void register_keras_attention_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "MultiHeadAttention", 2, kLatestOpset, multi_head_attention());
+  add_op(registry, "MultiHeadAttention", multi_head_attention());
 }
 
 }  // namespace layerscope::runtime

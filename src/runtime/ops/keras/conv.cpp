@@ -4,6 +4,7 @@
 // (in, out, k...).
 #include "runtime/ops/keras/activation.h"
 #include "runtime/ops/keras/image.h"
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
@@ -12,18 +13,13 @@ namespace {
 using keras::activate;
 using keras::activation_of;
 using keras::ActivationFn;
+using keras::add_op;
 using keras::channels_first;
 using keras::keras_layout;
 using keras::lifted;
 
-constexpr int kKeras2 = 2;
-
-void add(OpRegistry& registry, const std::string& op, KernelFactory factory) {
-  registry.add_in_domain("keras", op, kKeras2, kLatestOpset, std::move(factory));
-}
-
 // The weights are float32: so is what they convolve (a float64 or integer input included).
-at::Tensor as_float(const at::Tensor& x) {
+at::Tensor as_float32(const at::Tensor& x) {
   return x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
 }
 
@@ -113,7 +109,7 @@ KernelFactory conv() {
     const ActivationFn act = activation_of(init);
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float(ctx.inputs[0]);
+      const at::Tensor x = as_float32(ctx.inputs[0]);
       check_channels(x, channels, where);
       return {activate(act, keras_layout(window.convolve(x, weight, bias, groups), x.dim()))};
     };
@@ -131,7 +127,7 @@ KernelFactory depthwise() {
     const ActivationFn act = activation_of(init);
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float(ctx.inputs[0]);
+      const at::Tensor x = as_float32(ctx.inputs[0]);
       check_channels(x, channels, where);
       return {activate(act, keras_layout(window.convolve(x, weight, bias, channels), x.dim()))};
     };
@@ -151,13 +147,12 @@ KernelFactory separable() {
     const ActivationFn act = activation_of(init);
     const std::string where = init.where();
     return [=](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float(ctx.inputs[0]);
+      const at::Tensor x = as_float32(ctx.inputs[0]);
       check_channels(x, channels, where);
       const at::Tensor mid = window.convolve(x, depthwise, {}, channels);
       const int64_t aten_rank = mid.dim() - 2;
       const std::vector<int64_t> ones(aten_rank, 1), zeros(aten_rank, 0);
-      const at::Tensor y =
-          forward_convolution(mid, pointwise, bias, ones, zeros, ones, 1);
+      const at::Tensor y = forward_convolution(mid, pointwise, bias, ones, zeros, ones, 1);
       return {activate(act, keras_layout(y, x.dim()))};
     };
   };
@@ -200,7 +195,7 @@ KernelFactory conv_transpose() {
     }
     const bool bias_after = !aten_fits && grows;  // the grown part holds the bias too
     return [=](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float(ctx.inputs[0]);
+      const at::Tensor x = as_float32(ctx.inputs[0]);
       check_channels(x, channels, where);
       at::Tensor y = keras_layout(
           at::convolution(channels_first(x), weight, bias_after ? at::Tensor() : bias,
@@ -219,11 +214,11 @@ KernelFactory conv_transpose() {
 }  // namespace
 
 void register_keras_conv_ops(OpRegistry& registry) {
-  for (const char* op : {"Conv1D", "Conv2D", "Conv3D"}) add(registry, op, conv());
+  for (const char* op : {"Conv1D", "Conv2D", "Conv3D"}) add_op(registry, op, conv());
   for (const char* op : {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"})
-    add(registry, op, conv_transpose());
-  for (const char* op : {"DepthwiseConv1D", "DepthwiseConv2D"}) add(registry, op, depthwise());
-  for (const char* op : {"SeparableConv1D", "SeparableConv2D"}) add(registry, op, separable());
+    add_op(registry, op, conv_transpose());
+  for (const char* op : {"DepthwiseConv1D", "DepthwiseConv2D"}) add_op(registry, op, depthwise());
+  for (const char* op : {"SeparableConv1D", "SeparableConv2D"}) add_op(registry, op, separable());
 }
 
 }  // namespace layerscope::runtime

@@ -1,6 +1,7 @@
 // Kernels of the Keras core layers: Dense, activation layers, identity-at-inference layers, the
 // reshaping layers that only move values, and Rescaling. Tensors are in Keras's layout.
 #include "runtime/ops/keras/activation.h"
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
@@ -9,16 +10,8 @@ namespace {
 using keras::activate;
 using keras::activation_of;
 using keras::ActivationFn;
-
-constexpr int kKeras2 = 2;
-
-void add(OpRegistry& registry, const std::string& op, KernelFactory factory) {
-  registry.add_in_domain("keras", op, kKeras2, kLatestOpset, std::move(factory));
-}
-
-at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
-}
+using keras::add_op;
+using keras::as_float;
 
 KernelFactory dense() {
   return [](const KernelInit& init) -> Kernel {
@@ -165,27 +158,27 @@ KernelFactory rescaling() {
 }  // namespace
 
 void register_keras_core_ops(OpRegistry& registry) {
-  add(registry, "Dense", dense());
-  add(registry, "Activation", activation());
-  add(registry, "ReLU", relu_layer());
-  add(registry, "LeakyReLU", leaky_relu_layer());
-  add(registry, "ELU", elu_layer());
-  add(registry, "ThresholdedReLU", thresholded_relu_layer());
-  add(registry, "PReLU", prelu_layer());
-  add(registry, "Softmax", softmax_layer());
-  add(registry, "Flatten", flatten());
-  add(registry, "Reshape", reshape());
-  add(registry, "Permute", permute());
-  add(registry, "RepeatVector", repeat_vector());
-  add(registry, "Rescaling", rescaling());
-  add(registry, "Functional", nested_model());
-  add(registry, "Sequential", nested_model());
+  add_op(registry, "Dense", dense());
+  add_op(registry, "Activation", activation());
+  add_op(registry, "ReLU", relu_layer());
+  add_op(registry, "LeakyReLU", leaky_relu_layer());
+  add_op(registry, "ELU", elu_layer());
+  add_op(registry, "ThresholdedReLU", thresholded_relu_layer());
+  add_op(registry, "PReLU", prelu_layer());
+  add_op(registry, "Softmax", softmax_layer());
+  add_op(registry, "Flatten", flatten());
+  add_op(registry, "Reshape", reshape());
+  add_op(registry, "Permute", permute());
+  add_op(registry, "RepeatVector", repeat_vector());
+  add_op(registry, "Rescaling", rescaling());
+  add_op(registry, "Functional", nested_model());
+  add_op(registry, "Sequential", nested_model());
   for (const char* name :
        {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
         "GaussianDropout", "AlphaDropout", "ActivityRegularization", "RandomFlip", "RandomRotation",
         "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomHeight",
         "RandomWidth"})
-    add(registry, name, identity());
+    add_op(registry, name, identity());
 }
 
 }  // namespace layerscope::runtime

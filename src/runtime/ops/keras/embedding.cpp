@@ -1,10 +1,13 @@
 // Kernel of Embedding: rows of the (input_dim, output_dim) table picked by integer indices.
 // Float indices are truncated to integers as Keras's cast does; an index outside the table is a
 // run-time error naming it, as TensorFlow's CPU gather raises (its GPU gather returns zeros).
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
 namespace {
+
+using keras::add_op;
 
 KernelFactory embedding() {
   return [](const KernelInit& init) -> Kernel {
@@ -38,7 +41,7 @@ KernelFactory embedding() {
 }  // namespace
 
 void register_keras_embedding_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "Embedding", 2, kLatestOpset, embedding());
+  add_op(registry, "Embedding", embedding());
 }
 
 }  // namespace layerscope::runtime

@@ -1,4 +1,5 @@
 // Kernels of LayerNormalization and UnitNormalization, on tensors in Keras's layout.
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 #include <algorithm>
@@ -6,11 +7,8 @@
 namespace layerscope::runtime {
 namespace {
 
-constexpr int kKeras2 = 2;
-
-at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
-}
+using keras::add_op;
+using keras::as_float;
 
 KernelFactory layer_normalization() {
   return [](const KernelInit& init) -> Kernel {
@@ -72,9 +70,8 @@ KernelFactory unit_normalization() {
 }  // namespace
 
 void register_keras_layer_norm_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "LayerNormalization", kKeras2, kLatestOpset,
-                         layer_normalization());
-  registry.add_in_domain("keras", "UnitNormalization", kKeras2, kLatestOpset, unit_normalization());
+  add_op(registry, "LayerNormalization", layer_normalization());
+  add_op(registry, "UnitNormalization", unit_normalization());
 }
 
 }  // namespace layerscope::runtime

@@ -1,6 +1,7 @@
 // Kernels of the Keras merge layers: elementwise merges, Concatenate and Dot. Inputs are in
 // Keras's layout (batch first); an elementwise input of lower rank is viewed with size-1 axes
 // after the batch axis, as Keras's expand_dims(x, 1) does, so ATen's broadcasting applies.
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 #include <algorithm>
@@ -8,15 +9,8 @@
 namespace layerscope::runtime {
 namespace {
 
-constexpr int kKeras2 = 2;
-
-void add(OpRegistry& registry, const std::string& op, KernelFactory factory) {
-  registry.add_in_domain("keras", op, kKeras2, kLatestOpset, std::move(factory));
-}
-
-at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
-}
+using keras::add_op;
+using keras::as_float;
 
 // x viewed at `rank` with its missing axes inserted after the batch axis.
 at::Tensor expand_after_batch(const at::Tensor& x, int64_t rank) {
@@ -115,14 +109,14 @@ KernelFactory dot() {
 }  // namespace
 
 void register_keras_merge_ops(OpRegistry& registry) {
-  add(registry, "Add", elementwise(Merge::Add));
-  add(registry, "Subtract", elementwise(Merge::Subtract));
-  add(registry, "Multiply", elementwise(Merge::Multiply));
-  add(registry, "Average", elementwise(Merge::Average));
-  add(registry, "Maximum", elementwise(Merge::Maximum));
-  add(registry, "Minimum", elementwise(Merge::Minimum));
-  add(registry, "Concatenate", concatenate());
-  add(registry, "Dot", dot());
+  add_op(registry, "Add", elementwise(Merge::Add));
+  add_op(registry, "Subtract", elementwise(Merge::Subtract));
+  add_op(registry, "Multiply", elementwise(Merge::Multiply));
+  add_op(registry, "Average", elementwise(Merge::Average));
+  add_op(registry, "Maximum", elementwise(Merge::Maximum));
+  add_op(registry, "Minimum", elementwise(Merge::Minimum));
+  add_op(registry, "Concatenate", concatenate());
+  add_op(registry, "Dot", dot());
 }
 
 }  // namespace layerscope::runtime

@@ -1,12 +1,13 @@
 // Kernel of Keras's BatchNormalization at inference. gamma, beta and the moving statistics are
 // folded once at load into y = x * scale + shift (tf.nn.batch_normalization's form), one fused
 // pass per run.
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
 namespace {
 
-constexpr int kKeras2 = 2;
+using keras::add_op;
 
 // Inputs x, [gamma], [beta], moving_mean, moving_variance.
 KernelFactory batch_normalization() {
@@ -46,8 +47,7 @@ KernelFactory batch_normalization() {
 }  // namespace
 
 void register_keras_normalization_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "BatchNormalization", kKeras2, kLatestOpset,
-                         batch_normalization());
+  add_op(registry, "BatchNormalization", batch_normalization());
 }
 
 }  // namespace layerscope::runtime

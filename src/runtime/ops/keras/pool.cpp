@@ -1,6 +1,7 @@
 // Kernels of the Keras pooling layers: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D (TensorFlow's
 // 'same' leaves the padding out of the average) and the global poolings.
 #include "runtime/ops/keras/image.h"
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 #include <limits>
@@ -8,19 +9,11 @@
 namespace layerscope::runtime {
 namespace {
 
+using keras::add_op;
+using keras::as_float;
 using keras::channels_first;
 using keras::keras_layout;
 using keras::lifted;
-
-constexpr int kKeras2 = 2;
-
-void add(OpRegistry& registry, const std::string& op, KernelFactory factory) {
-  registry.add_in_domain("keras", op, kKeras2, kLatestOpset, std::move(factory));
-}
-
-at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
-}
 
 struct PoolWindow {
   std::vector<int64_t> pool, strides;
@@ -113,10 +106,10 @@ KernelFactory global_pooling() {
 
 void register_keras_pool_ops(OpRegistry& registry) {
   for (const char* d : {"1D", "2D", "3D"}) {
-    add(registry, std::string("MaxPooling") + d, max_pooling());
-    add(registry, std::string("AveragePooling") + d, average_pooling());
-    add(registry, std::string("GlobalMaxPooling") + d, global_pooling<true>());
-    add(registry, std::string("GlobalAveragePooling") + d, global_pooling<false>());
+    add_op(registry, std::string("MaxPooling") + d, max_pooling());
+    add_op(registry, std::string("AveragePooling") + d, average_pooling());
+    add_op(registry, std::string("GlobalMaxPooling") + d, global_pooling<true>());
+    add_op(registry, std::string("GlobalAveragePooling") + d, global_pooling<false>());
   }
 }
 

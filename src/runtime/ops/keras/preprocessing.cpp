@@ -2,17 +2,16 @@
 // tf.image.resize does without antialiasing: half-pixel centers, bilinear sampling clamped at the
 // borders, nearest taking floor((i + 0.5) * in / out) (ATen's bilinear without align_corners and
 // its nearest-exact compute the same).
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
 namespace {
 
-constexpr int kKeras2 = 2;
-constexpr double kKerasEpsilon = 1e-7;  // keras.backend.epsilon()
+using keras::add_op;
+using keras::as_float;
 
-at::Tensor as_float(const at::Tensor& x) {
-  return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kFloat);
-}
+constexpr double kKerasEpsilon = 1e-7;  // keras.backend.epsilon()
 
 KernelFactory normalization() {
   return [](const KernelInit& init) -> Kernel {
@@ -103,9 +102,9 @@ KernelFactory center_crop() {
 }  // namespace
 
 void register_keras_preprocessing_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "Normalization", kKeras2, kLatestOpset, normalization());
-  registry.add_in_domain("keras", "Resizing", kKeras2, kLatestOpset, resizing());
-  registry.add_in_domain("keras", "CenterCrop", kKeras2, kLatestOpset, center_crop());
+  add_op(registry, "Normalization", normalization());
+  add_op(registry, "Resizing", resizing());
+  add_op(registry, "CenterCrop", center_crop());
 }
 
 }  // namespace layerscope::runtime

@@ -12,6 +12,7 @@
 // Outputs: the last h, or every step's h with return_sequences (in the order the steps ran, so
 // reversed with go_backwards, as Keras returns them); then with return_state h (and c).
 #include "runtime/ops/keras/activation.h"
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
@@ -20,6 +21,7 @@ namespace {
 using keras::activate;
 using keras::activation_of;
 using keras::ActivationFn;
+using keras::add_op;
 
 enum class Cell { Simple, Lstm, Gru };
 
@@ -171,9 +173,9 @@ KernelFactory recurrent(Cell cell) {
 }  // namespace
 
 void register_keras_recurrent_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "SimpleRNN", 2, kLatestOpset, recurrent(Cell::Simple));
-  registry.add_in_domain("keras", "LSTM", 2, kLatestOpset, recurrent(Cell::Lstm));
-  registry.add_in_domain("keras", "GRU", 2, kLatestOpset, recurrent(Cell::Gru));
+  add_op(registry, "SimpleRNN", recurrent(Cell::Simple));
+  add_op(registry, "LSTM", recurrent(Cell::Lstm));
+  add_op(registry, "GRU", recurrent(Cell::Gru));
 }
 
 }  // namespace layerscope::runtime

@@ -2,16 +2,13 @@
 // Cropping1D/2D/3D, UpSampling1D/2D/3D (nearest: each value repeated; UpSampling2D bilinear:
 // tf.image.resize's half-pixel bilinear, which is ATen's with align_corners=false).
 #include "runtime/ops/keras/image.h"
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 namespace layerscope::runtime {
 namespace {
 
-constexpr int kKeras2 = 2;
-
-void add(OpRegistry& registry, const std::string& op, KernelFactory factory) {
-  registry.add_in_domain("keras", op, kKeras2, kLatestOpset, std::move(factory));
-}
+using keras::add_op;
 
 // ZeroPadding (sign 1) and Cropping (sign -1): per-axis "begin" and "end" amounts.
 KernelFactory pad_or_crop(int sign) {
@@ -73,9 +70,9 @@ KernelFactory upsampling() {
 
 void register_keras_spatial_ops(OpRegistry& registry) {
   for (const char* d : {"1D", "2D", "3D"}) {
-    add(registry, std::string("ZeroPadding") + d, pad_or_crop(1));
-    add(registry, std::string("Cropping") + d, pad_or_crop(-1));
-    add(registry, std::string("UpSampling") + d, upsampling());
+    add_op(registry, std::string("ZeroPadding") + d, pad_or_crop(1));
+    add_op(registry, std::string("Cropping") + d, pad_or_crop(-1));
+    add_op(registry, std::string("UpSampling") + d, upsampling());
   }
 }
 

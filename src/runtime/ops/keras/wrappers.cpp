@@ -9,12 +9,15 @@
 // values, its outputs), and asks the registry for that class's kernel: a wrapper works with every
 // class that has a kernel, wrappers inside wrappers included, and kernels that read a value's
 // static shape or a weight's data at load see what they would see unwrapped.
+#include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
 #include <memory>
 
 namespace layerscope::runtime {
 namespace {
+
+using keras::add_op;
 
 class InnerLayer {
  public:
@@ -159,8 +162,8 @@ KernelFactory time_distributed() {
 }  // namespace
 
 void register_keras_wrapper_ops(OpRegistry& registry) {
-  registry.add_in_domain("keras", "Bidirectional", 2, kLatestOpset, bidirectional());
-  registry.add_in_domain("keras", "TimeDistributed", 2, kLatestOpset, time_distributed());
+  add_op(registry, "Bidirectional", bidirectional());
+  add_op(registry, "TimeDistributed", time_distributed());
 }
 
 }  // namespace layerscope::runtime

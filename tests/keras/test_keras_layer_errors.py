@@ -71,17 +71,22 @@ class KerasLayerEdgesTest(unittest.TestCase):
         path, inputs = self.write(model)
         self.assert_one_error(run("run", path, *inputs), "'embedding'", "index -1")
 
-    def test_padding_under_mask_zero_is_refused_and_other_indices_run(self):
-        # Keras would mask the padded steps in the layers after; without masks, refuse padding.
-        model = model_zoo.embedding_merges()
-        for layer in model.config["config"]["layers"]:
-            if layer["config"]["name"] == "embedding":
-                layer["config"]["mask_zero"] = True
-        model.inputs[0] = np.maximum(model.inputs[0], 1)  # no padding: runs
+    def test_padding_masked_into_a_layer_without_mask_support_is_refused(self):
+        # Keras's GlobalAveragePooling1D averages over the unmasked steps only; layerscope does
+        # not mask it yet, so padded inputs are refused and unpadded ones run.
+        g = model_zoo.Graph("masked_pooling")
+        tokens = g.input("tokens", [None, 5])
+        e = g(model_zoo.layer("Embedding", "embedding", input_dim=12, output_dim=4,
+                              mask_zero=True), tokens)
+        pooled = g(model_zoo.global_pool("GlobalAveragePooling1D", "pool"), e)
+        w = model_zoo.Weights(5)
+        w.add("embedding", ("embeddings", w.normal(12, 4)))
+        ids = np.array([[3, 4, 5, 6, 7], [1, 2, 3, 4, 5]], np.float32)
+        model = model_zoo.ZooModel("masked_pooling", g.config([pooled]), w.w, [ids])
         path, inputs = self.write(model)
         self.assertEqual(run("run", path, *inputs).returncode, 0)
-        model.inputs[0] = model.inputs[0].copy()
-        model.inputs[0][0, 2] = 0
+        model.inputs[0] = ids.copy()
+        model.inputs[0][1, 3:] = 0  # padding
         path, inputs = self.write(model)
         self.assert_one_error(run("run", path, *inputs), "'embedding'", "mask_zero", "index 0")
 

@@ -41,7 +41,7 @@ def activation(name, keras3):
 
 def keras_rnn(cls, x, weights, activation_name="tanh", recurrent_activation="sigmoid",
               reset_after=False, go_backwards=False, return_sequences=False, keras3=False,
-              h0=None, c0=None):
+              h0=None, c0=None, mask=None):
     """Keras's SimpleRNN/LSTM/GRU in float64: (output, h, c). Gate blocks of the kernels: LSTM
     i, f, c, o; GRU z, r, h. reset_after: bias (2, 3u), rows for x W and for h U."""
     kernel, recurrent, bias = (np.asarray(w, np.float64) for w in weights)
@@ -51,8 +51,10 @@ def keras_rnn(cls, x, weights, activation_name="tanh", recurrent_activation="sig
     h = np.zeros((x.shape[0], units)) if h0 is None else np.asarray(h0, np.float64)
     c = np.zeros_like(h) if c0 is None else np.asarray(c0, np.float64)
     outputs = []
+    output = np.zeros_like(h)
     for t in (range(x.shape[1] - 1, -1, -1) if go_backwards else range(x.shape[1])):
         xt = x[:, t]
+        h_before, c_before = h, c
         if cls == "SimpleRNN":
             h = act(xt @ kernel + bias + h @ recurrent)
         elif cls == "LSTM":
@@ -69,8 +71,14 @@ def keras_rnn(cls, x, weights, activation_name="tanh", recurrent_activation="sig
             uz, ur, uh = np.split(recurrent, 3, axis=1)
             z, r = ract(xz + h @ uz), ract(xr + h @ ur)
             h = z * h + (1 - z) * act(xh + (r * h) @ uh)
-        outputs.append(h)
-    return (np.stack(outputs, 1) if return_sequences else h), h, c
+        if mask is None:
+            output = h
+        else:  # Keras: a masked step keeps the states and repeats the previous output
+            keep = mask[:, t][:, None]
+            output = np.where(keep, h, output)
+            h, c = np.where(keep, h, h_before), np.where(keep, c, c_before)
+        outputs.append(output)
+    return (np.stack(outputs, 1) if return_sequences else output), h, c
 
 
 def layerscope(*args):
@@ -244,6 +252,41 @@ class RecurrentBeyondTfjsTest(unittest.TestCase):
                 self.assert_close(got["encoder:1"], h_want, "encoder:1")
                 self.assert_close(got["decoder"], dec_want, "decoder")
                 self.assert_close(got["gru_from_h"], gru_want, "gru_from_h")
+
+    def test_embedding_mask_zero_skips_padded_steps(self):
+        # Embedding(mask_zero=True) -> LSTM (sequences) -> GRU, and a backwards SimpleRNN on the
+        # embedding: padded steps (id 0) keep the states and repeat the previous output.
+        w = Weights(29)
+        g = Graph("masked")
+        tokens = g.input("tokens", [None, 6])
+        e = g(layer("Embedding", "embedding", input_dim=9, output_dim=3, mask_zero=True), tokens)
+        d = g(layer("Dropout", "dropout", rate=0.5), e)
+        seq = g(rnn("LSTM", "lstm", 4, return_sequences=True), d)
+        last, state = g(rnn("GRU", "gru", 3, return_state=True, reset_after=True), seq, outputs=2)
+        back = g(rnn("SimpleRNN", "back", 2, go_backwards=True), e)
+        w.add("embedding", ("embeddings", w.normal(9, 3)))
+        w.add("lstm", *w.rnn("lstm", "LSTM", 3, 4))
+        w.add("gru", *w.rnn("gru", "GRU", 4, 3, reset_after=True))
+        w.add("back", *w.rnn("back", "SimpleRNN", 3, 2))
+        ids = np.array([[0, 3, 5, 0, 2, 0], [4, 1, 8, 2, 0, 0]], np.float32)
+        mask = ids != 0
+        values = lambda pairs: [v for _, v in pairs]
+        emb = values(w.w["embedding"])[0][ids.astype(int)]
+        seq_want, _, _ = keras_rnn("LSTM", emb, values(w.w["lstm"]), return_sequences=True,
+                                   mask=mask)
+        last_want, state_want, _ = keras_rnn("GRU", seq_want, values(w.w["gru"]),
+                                             reset_after=True, mask=mask)
+        back_want, _, _ = keras_rnn("SimpleRNN", emb, values(w.w["back"]), go_backwards=True,
+                                    mask=mask)
+        unmasked, _, _ = keras_rnn("LSTM", emb, values(w.w["lstm"]), return_sequences=True)
+        self.assertGreater(np.abs(unmasked - seq_want).max(), 0.01)  # the mask matters here
+        for path in write_both(self.work, "masked", g.config([last, state, back]), w.w):
+            with self.subTest(file=path.name):
+                got = run_dump(self, path, [ids], self.work)
+                self.assert_close(got["lstm"], seq_want, "lstm")
+                self.assert_close(got["gru"], last_want, "gru")
+                self.assert_close(got["gru:1"], state_want, "gru:1")
+                self.assert_close(got["back"], back_want, "back")
 
     def test_hard_sigmoid_gates_follow_the_files_keras(self):
         model = model_zoo.lstm_hard_sigmoid()

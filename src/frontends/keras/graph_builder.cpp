@@ -332,6 +332,10 @@ class GraphBuilder {
     const LayerEntry& layer = c.layers[index];
     const std::string owner = weight_prefix + layer.name;  // the same for every call
     if (is_container_class(layer.class_name)) {
+      // Masks are not followed into nested models: padding is refused there.
+      for (int v : inputs)
+        if (auto m = mask_of_.find(v); m != mask_of_.end())
+          graph_.nodes[mask_producer_.at(m->second)].attributes["mask_unhandled"] = int_attr(1);
       const json entry = {{"class_name", layer.class_name}, {"config", *layer.config}};
       const Container inner = parse_container(entry, file_);
       auto it = nested_stores_.find(owner);
@@ -393,9 +397,12 @@ class GraphBuilder {
     node.domain = "keras";
     node.scope = scope_prefix.empty() ? "" : scope_prefix.substr(0, scope_prefix.size() - 1);
     node.inputs = inputs;
+    const int mask = take_mask(layer.class_name, inputs, node);
+    const bool reads_mask = node.inputs.size() > inputs.size();
     node.inputs.insert(node.inputs.end(), cached->second.begin(), cached->second.end());
     node.attributes = config_attributes(*layer.config);
     for (auto& [key, attr] : plan.attributes) node.attributes[key] = std::move(attr);
+    if (reads_mask) node.attributes["mask_input"] = int_attr(static_cast<int64_t>(inputs.size()));
     std::vector<std::string> named_keywords;
     for (const std::string& k : keywords) named_keywords.push_back(k.empty() ? "-" : k);
     if (!keywords.empty() && std::any_of(keywords.begin(), keywords.end(),
@@ -411,8 +418,61 @@ class GraphBuilder {
                                        ValueKind::Intermediate, dtype));
       graph_.values[node.outputs.back()].layout = keras_layout(plan.outputs[o], layer.config);
     }
+    pass_mask(layer, inputs, mask, node);
     graph_.nodes.push_back(std::move(node));
     return graph_.nodes.back().outputs;
+  }
+
+  // Keras's masks: an Embedding with mask_zero=True marks its index-0 steps as padding, and the
+  // mask travels with the tensor through layers that keep the time axis. Here a masked value maps
+  // to the ids it comes from; the recurrent layers read those ids as one more input (after the
+  // sequence and its initial states) and skip the padded steps as Keras does. Any other layer that
+  // would use a mask makes the Embedding refuse padded inputs at run time instead.
+  int take_mask(const std::string& class_name, const std::vector<int>& inputs, Node& node) {
+    if (inputs.empty()) return -1;
+    auto it = mask_of_.find(inputs[0]);
+    if (it == mask_of_.end()) return -1;
+    const int ids = it->second;
+    if (class_name == "SimpleRNN" || class_name == "LSTM" || class_name == "GRU") {
+      node.inputs.push_back(ids);  // read as the input after the sequence and its states
+    } else if (class_name == "Bidirectional" || class_name == "GlobalAveragePooling1D" ||
+               class_name == "GlobalMaxPooling1D" || class_name == "MultiHeadAttention" ||
+               class_name == "Attention" || class_name == "AdditiveAttention") {
+      graph_.nodes[mask_producer_.at(ids)].attributes["mask_unhandled"] = int_attr(1);
+    }
+    return ids;
+  }
+
+  void pass_mask(const LayerEntry& layer, const std::vector<int>& inputs, int mask,
+                 const Node& node) {
+    if (node.outputs.empty()) return;
+    const std::string& cls = layer.class_name;
+    if (cls == "Embedding" && layer.config->value("mask_zero", false)) {
+      mask_of_[node.outputs[0]] = inputs.at(0);
+      mask_producer_[inputs.at(0)] = static_cast<int>(graph_.nodes.size());
+      return;
+    }
+    if (mask < 0) return;
+    static const std::set<std::string> keep_mask = {"Dropout",
+                                                    "SpatialDropout1D",
+                                                    "GaussianNoise",
+                                                    "GaussianDropout",
+                                                    "AlphaDropout",
+                                                    "Activation",
+                                                    "Dense",
+                                                    "ReLU",
+                                                    "LeakyReLU",
+                                                    "ELU",
+                                                    "PReLU",
+                                                    "Softmax",
+                                                    "TimeDistributed",
+                                                    "LayerNormalization",
+                                                    "BatchNormalization",
+                                                    "Rescaling"};
+    const bool sequences = layer.config->value("return_sequences", false);
+    if (keep_mask.count(cls) ||
+        ((cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU") && sequences))
+      mask_of_[node.outputs[0]] = mask;
   }
 
   Graph& graph_;
@@ -422,7 +482,9 @@ class GraphBuilder {
   std::set<std::string> names_;
   std::map<std::string, std::vector<int>> weights_;  // layer owner -> its weight values
   std::map<std::string, std::unique_ptr<WeightStore>> nested_stores_;
-  std::string frozen_;  // the outermost nested model set trainable=false, while inside it
+  std::string frozen_;          // the outermost nested model set trainable=false, while inside it
+  std::map<int, int> mask_of_;  // masked value -> the token ids its mask comes from
+  std::map<int, int> mask_producer_;  // token ids -> the Embedding node masking them
 };
 
 }  // namespace

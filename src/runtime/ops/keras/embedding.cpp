@@ -14,9 +14,11 @@ KernelFactory embedding() {
     const at::Tensor table = init.constant_input(1);
     if (!table.defined() || table.dim() != 2) fail(init, "the embeddings must be a 2-D weight");
     const int64_t rows = table.size(0);
-    // Keras masks index 0 for the layers after (an RNN then skips those steps); no masks travel
-    // between nodes here, so padding is refused rather than computed differently from Keras.
-    const bool mask_zero = init.node.attr_int("mask_zero", 0) != 0;
+    // Keras masks index 0 for the layers after. The recurrent layers read the mask from the ids
+    // themselves; where the frontend found another layer that would use it, padding is refused
+    // rather than computed differently from Keras.
+    const bool mask_zero =
+        init.node.attr_int("mask_zero", 0) != 0 && init.node.attr_int("mask_unhandled", 0) != 0;
     return [table, rows, mask_zero](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs[0];
       const at::Tensor indices = x.scalar_type() == at::kLong ? x : x.to(at::kLong);

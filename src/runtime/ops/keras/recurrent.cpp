@@ -42,8 +42,10 @@ struct Recurrent {
   at::Tensor recurrent_bias;  // GRU with reset_after: (3*units) added to h U
 
   at::Tensor step(const at::Tensor& xt, const at::Tensor& h, at::Tensor& c) const;
-  // h0 and c0: the initial states, or undefined for zeros.
-  Tensors run(const at::Tensor& x, const at::Tensor& h0, const at::Tensor& c0) const;
+  // h0 and c0: the initial states, or undefined for zeros. ids: the token ids behind Keras's
+  // mask (steps whose id is 0 are padding), or undefined.
+  Tensors run(const at::Tensor& x, const at::Tensor& h0, const at::Tensor& c0,
+              const at::Tensor& ids) const;
 };
 
 // One step from the projected input xt (batch, G*units) and the previous h (and c for an LSTM,
@@ -81,7 +83,8 @@ at::Tensor Recurrent::step(const at::Tensor& xt, const at::Tensor& h, at::Tensor
   return h;
 }
 
-Tensors Recurrent::run(const at::Tensor& x_in, const at::Tensor& h0, const at::Tensor& c0) const {
+Tensors Recurrent::run(const at::Tensor& x_in, const at::Tensor& h0, const at::Tensor& c0,
+                       const at::Tensor& ids) const {
   const at::Tensor x = x_in.scalar_type() == at::kFloat ? x_in : x_in.to(at::kFloat);
   const int64_t batch = x.size(0), steps = x.size(1), features = x.size(2);
   const at::Tensor flat = x.reshape({batch * steps, features});
@@ -96,12 +99,34 @@ Tensors Recurrent::run(const at::Tensor& x_in, const at::Tensor& h0, const at::T
   at::Tensor c = cell == Cell::Lstm ? initial(c0) : at::Tensor();
   at::Tensor sequence =
       return_sequences ? at::empty({batch, steps, units}, x.options()) : at::Tensor();
+  if (!ids.defined()) {
+    for (int64_t k = 0; k < steps; ++k) {
+      const int64_t t = go_backwards ? steps - 1 - k : k;
+      h = step(projected.select(1, t), h, c);
+      if (return_sequences) sequence.select(1, k).copy_(h);
+    }
+    Tensors out{return_sequences ? sequence : h};
+    if (return_state) {
+      out.push_back(h);
+      if (cell == Cell::Lstm) out.push_back(c);
+    }
+    return out;
+  }
+  // Masked (Keras's rnn with a mask): a padded step keeps the states and repeats the previous
+  // step's output (zeros before the first real step).
+  const at::Tensor keep = (ids.to(at::kLong) != 0).unsqueeze(2);  // (batch, time, 1)
+  at::Tensor output = at::zeros({batch, units}, x.options());
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t t = go_backwards ? steps - 1 - k : k;
-    h = step(projected.select(1, t), h, c);
-    if (return_sequences) sequence.select(1, k).copy_(h);
+    const at::Tensor m = keep.select(1, t);
+    const at::Tensor c_before = c;
+    const at::Tensor h_new = step(projected.select(1, t), h, c);
+    h = at::where(m, h_new, h);
+    if (cell == Cell::Lstm) c = at::where(m, c, c_before);
+    output = at::where(m, h_new, output);
+    if (return_sequences) sequence.select(1, k).copy_(output);
   }
-  Tensors out{return_sequences ? sequence : h};
+  Tensors out{return_sequences ? sequence : output};
   if (return_state) {
     out.push_back(h);
     if (cell == Cell::Lstm) out.push_back(c);
@@ -131,7 +156,9 @@ KernelFactory recurrent(Cell cell) {
     const int64_t gates = cell == Cell::Lstm ? 4 : cell == Cell::Gru ? 3 : 1;
     // Weights follow the sequence and the initial states, if any.
     const int64_t states = node.attr_int("initial_states", 0);
-    const std::size_t first = 1 + static_cast<std::size_t>(states);
+    // The mask's token ids, when an Embedding(mask_zero=True) feeds the sequence.
+    const int64_t mask_input = node.attr_int("mask_input", 0);
+    const std::size_t first = 1 + static_cast<std::size_t>(states) + (mask_input > 0 ? 1 : 0);
     r.kernel = weight(init, first, "kernel");
     const at::Tensor recurrent = weight(init, first + 1, "recurrent_kernel");
     if (u <= 0 || r.kernel.dim() != 2 || r.kernel.size(1) != gates * u ||
@@ -153,7 +180,7 @@ KernelFactory recurrent(Cell cell) {
     } else {
       r.recurrent = recurrent;
     }
-    return [r, states, where = init.where()](KernelContext& ctx) -> Tensors {
+    return [r, states, mask_input, where = init.where()](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs.at(0);
       if (x.dim() != 3 || x.size(2) != r.kernel.size(0))
         throw Error(where + ": input " + c10::str(x.sizes()) + " is not (batch, time, " +
@@ -164,8 +191,15 @@ KernelFactory recurrent(Cell cell) {
           throw Error(where + ": initial state " + c10::str(s.sizes()) + " is not (" +
                       std::to_string(x.size(0)) + ", " + std::to_string(r.units) + ")");
       }
+      at::Tensor ids;
+      if (mask_input > 0) {
+        ids = ctx.inputs.at(static_cast<std::size_t>(mask_input));
+        if (ids.dim() != 2 || ids.size(0) != x.size(0) || ids.size(1) != x.size(1))
+          throw Error(where + ": the mask's ids " + c10::str(ids.sizes()) +
+                      " do not match the sequence " + c10::str(x.sizes()));
+      }
       return r.run(x, states > 0 ? ctx.inputs.at(1) : at::Tensor(),
-                   states > 1 ? ctx.inputs.at(2) : at::Tensor());
+                   states > 1 ? ctx.inputs.at(2) : at::Tensor(), ids);
     };
   };
 }

@@ -97,14 +97,17 @@ void check_channels(const at::Tensor& x, int64_t channels, const std::string& wh
                 std::to_string(channels) + " channels (last axis) the kernel was built for");
 }
 
-// Conv1D/2D/3D: inputs x, kernel, [bias].
-KernelFactory conv() {
-  return [](const KernelInit& init) -> Kernel {
+// A convolution whose ATen weight and group count come from the Keras kernel (k..., C_in/groups,
+// out): Conv1D/2D/3D keep `groups` and permute the kernel, DepthwiseConv1D/2D make one group per
+// input channel. Inputs x, kernel, [bias].
+template <typename MakeWeight>
+KernelFactory grouped_conv(MakeWeight make_weight, bool depthwise) {
+  return [make_weight, depthwise](const KernelInit& init) -> Kernel {
     const ConvWindow window(init);
     const at::Tensor kernel = init.constant_input(1);
-    const int64_t groups = init.node.attr_int("groups", 1);
-    const int64_t channels = kernel.size(-2) * groups;
-    const at::Tensor weight = aten_weight(kernel);
+    const int64_t groups = depthwise ? kernel.size(-2) : init.node.attr_int("groups", 1);
+    const int64_t channels = depthwise ? kernel.size(-2) : kernel.size(-2) * groups;
+    const at::Tensor weight = make_weight(kernel);
     const at::Tensor bias = optional_bias(init, 2);
     const ActivationFn act = activation_of(init);
     const std::string where = init.where();
@@ -116,23 +119,10 @@ KernelFactory conv() {
   };
 }
 
-// DepthwiseConv1D/2D: inputs x, kernel (k..., C, multiplier), [bias].
-KernelFactory depthwise() {
-  return [](const KernelInit& init) -> Kernel {
-    const ConvWindow window(init);
-    const at::Tensor kernel = init.constant_input(1);
-    const int64_t channels = kernel.size(-2);
-    const at::Tensor weight = depthwise_weight(kernel);
-    const at::Tensor bias = optional_bias(init, 2);
-    const ActivationFn act = activation_of(init);
-    const std::string where = init.where();
-    return [=](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float32(ctx.inputs[0]);
-      check_channels(x, channels, where);
-      return {activate(act, keras_layout(window.convolve(x, weight, bias, channels), x.dim()))};
-    };
-  };
-}
+KernelFactory conv() { return grouped_conv(aten_weight, false); }
+
+// DepthwiseConv1D/2D: kernel (k..., C, multiplier).
+KernelFactory depthwise() { return grouped_conv(depthwise_weight, true); }
 
 // SeparableConv1D/2D: inputs x, depthwise_kernel, pointwise_kernel, [bias]: a depthwise
 // convolution (no bias) then a 1x1 convolution with the bias.

@@ -26,7 +26,7 @@ struct NodeSummary {
 
 struct ModelSummary {
   std::vector<NodeSummary> nodes;
-  int64_t total_parameters = 0;  // each weight counted once, however many nodes share it
+  int64_t total_parameters = 0;      // each weight counted once, however many nodes share it
   int64_t trainable_parameters = 0;  // as Keras splits them (Value::trainable)
   int64_t non_trainable_parameters = 0;
   int64_t parameter_bytes = 0;

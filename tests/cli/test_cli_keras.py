@@ -256,6 +256,22 @@ class KerasCommandsTest(unittest.TestCase):
         self.assertIn("head/head_dense/mean", tags)
         self.assertIn("head/head_out/std", tags)
 
+    def test_log_nested_model_output_keeps_its_nhwc_layout(self):
+        # The nested model's own node hands on its last layer's NHWC map: 3 channels of 8x8 again.
+        inner = {"class_name": "Sequential",
+                 "config": {"name": "inner", "layers": [
+                     input_layer("inner_input", [None, 8, 8, 3]),
+                     layer("Activation", "act", activation="relu")]}}
+        config = sequential("outer", [None, 8, 8, 3], [inner], input_name="image")
+        path = self.path("nested_nhwc.h5")
+        keras_files.write_keras2_h5(path, config, {})
+        logdir = self.path("log_nested_nhwc")
+        self.ok("log", path, "--input", os.path.join(self.images, "img_0.png"), "--logdir", logdir)
+        _, tags = self.events(logdir)
+        for tag in ("inner/act/feature_maps", "inner/feature_maps"):
+            image = tags[tag]["values"][0]["image"]
+            self.assertEqual((image["height"], image["width"]), (22, 22), tag)
+
     # --- report and embed ----------------------------------------------------------------------
 
     def test_report_on_png_inputs(self):

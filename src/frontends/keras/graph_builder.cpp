@@ -349,17 +349,11 @@ class GraphBuilder {
       if (freezes) frozen_.clear();
       // The nested model is a layer of its own too (`model.get_layer("base").output`): one node
       // that hands its last layers' outputs on under its name, at no cost.
-      Node node;
-      node.name = name;
-      node.op_type = inner.class_name;
-      node.domain = "keras";
-      node.scope = scope_prefix.empty() ? "" : scope_prefix.substr(0, scope_prefix.size() - 1);
+      Node node = keras_node(name, inner.class_name, scope_prefix);
       node.inputs = inner_outputs;
-      for (std::size_t o = 0; o < inner_outputs.size(); ++o) {
-        const int source = inner_outputs[o];
-        node.outputs.push_back(add_value(o ? name + ":" + std::to_string(o) : name, shapes_[source],
-                                         ValueKind::Intermediate, graph_.values[source].dtype));
-      }
+      for (int source : inner_outputs)
+        add_output(node, shapes_[source], graph_.values[source].dtype,
+                   graph_.values[source].layout);
       graph_.nodes.push_back(std::move(node));
       return graph_.nodes.back().outputs;
     }
@@ -391,11 +385,7 @@ class GraphBuilder {
       cached = weights_.emplace(owner, values).first;
     }
 
-    Node node;
-    node.name = name;
-    node.op_type = layer.class_name;
-    node.domain = "keras";
-    node.scope = scope_prefix.empty() ? "" : scope_prefix.substr(0, scope_prefix.size() - 1);
+    Node node = keras_node(name, layer.class_name, scope_prefix);
     node.inputs = inputs;
     const int mask = take_mask(layer.class_name, inputs, node);
     const bool reads_mask = node.inputs.size() > inputs.size();
@@ -403,24 +393,40 @@ class GraphBuilder {
     node.attributes = config_attributes(*layer.config);
     for (auto& [key, attr] : plan.attributes) node.attributes[key] = std::move(attr);
     if (reads_mask) node.attributes["mask_input"] = int_attr(static_cast<int64_t>(inputs.size()));
-    std::vector<std::string> named_keywords;
-    for (const std::string& k : keywords) named_keywords.push_back(k.empty() ? "-" : k);
-    if (!keywords.empty() && std::any_of(keywords.begin(), keywords.end(),
-                                         [](const std::string& k) { return !k.empty(); })) {
+    if (std::any_of(keywords.begin(), keywords.end(),
+                    [](const std::string& k) { return !k.empty(); })) {
       Attribute a;
       a.kind = Attribute::Kind::Strings;
-      a.strings = named_keywords;
+      for (const std::string& k : keywords) a.strings.push_back(k.empty() ? "-" : k);
       node.attributes["input_keywords"] = std::move(a);
     }
-    for (std::size_t o = 0; o < plan.outputs.size(); ++o) {
-      const DType dtype = o < plan.output_dtypes.size() ? plan.output_dtypes[o] : DType::Float32;
-      node.outputs.push_back(add_value(o ? name + ":" + std::to_string(o) : name, plan.outputs[o],
-                                       ValueKind::Intermediate, dtype));
-      graph_.values[node.outputs.back()].layout = keras_layout(plan.outputs[o], layer.config);
-    }
+    for (std::size_t o = 0; o < plan.outputs.size(); ++o)
+      add_output(node, plan.outputs[o],
+                 o < plan.output_dtypes.size() ? plan.output_dtypes[o] : DType::Float32,
+                 keras_layout(plan.outputs[o], layer.config));
     pass_mask(layer, inputs, mask, node);
     graph_.nodes.push_back(std::move(node));
     return graph_.nodes.back().outputs;
+  }
+
+  // A node of domain "keras" named as the layer, grouped under the nested models of
+  // `scope_prefix` ("outer/").
+  static Node keras_node(const std::string& name, const std::string& class_name,
+                         const std::string& scope_prefix) {
+    Node node;
+    node.name = name;
+    node.op_type = class_name;
+    node.domain = "keras";
+    node.scope = scope_prefix.empty() ? "" : scope_prefix.substr(0, scope_prefix.size() - 1);
+    return node;
+  }
+
+  // The node's next output, named as the node (`name:k` after the first), as Keras names it.
+  void add_output(Node& node, const KShape& shape, DType dtype, Layout layout) {
+    const std::size_t k = node.outputs.size();
+    node.outputs.push_back(add_value(k ? node.name + ":" + std::to_string(k) : node.name, shape,
+                                     ValueKind::Intermediate, dtype));
+    graph_.values[node.outputs.back()].layout = layout;
   }
 
   // Keras's masks: an Embedding with mask_zero=True marks its index-0 steps as padding, and the

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace layerscope {
 namespace {
@@ -275,13 +276,12 @@ const char* category_name(OpCategory category) {
 }
 
 bool counts_macs(const Node& node) {
-  const std::string& op = node.op_type;
-  if (node.domain == "keras")
-    return op == "Dense" || op == "Conv1D" || op == "Conv2D" || op == "Conv3D" ||
-           op == "Conv1DTranspose" || op == "Conv2DTranspose" || op == "Conv3DTranspose" ||
-           op == "DepthwiseConv1D" || op == "DepthwiseConv2D" || op == "SeparableConv1D" ||
-           op == "SeparableConv2D";
-  return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
+  static const std::unordered_set<std::string> onnx = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
+  static const std::unordered_set<std::string> keras = {
+      "Dense",           "Conv1D",          "Conv2D",          "Conv3D",
+      "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D",
+      "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"};
+  return (node.domain == "keras" ? keras : onnx).count(node.op_type) > 0;
 }
 
 std::optional<int64_t> op_macs(const Graph& graph, const Node& node) {

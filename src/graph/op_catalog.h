@@ -5,7 +5,7 @@
 // layer classes (domain "keras", op = class name) the Keras frontend makes nodes of.
 //
 //   op_category("keras", "Conv2D") == OpCategory::Convolution
-//   std::optional<int64_t> macs = op_macs(graph, node);  // Conv/Gemm/MatMul, Dense/ConvND
+//   std::optional<int64_t> macs = op_macs(graph, node);  // Conv/Gemm/MatMul, Dense/Conv*
 #include <layerscope/graph.h>
 
 #include <cstdint>
@@ -30,7 +30,7 @@ OpCategory op_category(const std::string& domain, const std::string& op_type);
 const char* category_name(OpCategory category);  // "convolution", "linear", ...
 
 // Whether the node is an op whose MACs layerscope counts (Conv, ConvTranspose, Gemm, MatMul;
-// Keras Dense and Conv1D/2D/3D).
+// Keras Dense and the convolutions: plain, transposed, depthwise, separable).
 bool counts_macs(const Node& node);
 // Its multiply-accumulates from the static shapes (named dimensions such as batch count as 1), or
 // nullopt when it does not count them or a shape it needs is unknown.

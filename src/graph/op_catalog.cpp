@@ -284,6 +284,15 @@ bool counts_macs(const Node& node) {
   return (node.domain == "keras" ? keras : onnx).count(node.op_type) > 0;
 }
 
+const std::vector<std::string>& keras_inference_identities() {
+  static const std::vector<std::string> classes = {
+      "Dropout",        "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+      "GaussianNoise",  "GaussianDropout",  "AlphaDropout",     "ActivityRegularization",
+      "RandomFlip",     "RandomRotation",   "RandomZoom",       "RandomTranslation",
+      "RandomContrast", "RandomBrightness", "RandomHeight",     "RandomWidth"};
+  return classes;
+}
+
 std::optional<int64_t> op_macs(const Graph& graph, const Node& node) {
   return counts_macs(node) ? macs_of(graph, node) : std::nullopt;
 }

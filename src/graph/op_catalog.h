@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace layerscope {
 
@@ -32,6 +33,11 @@ const char* category_name(OpCategory category);  // "convolution", "linear", ...
 // Whether the node is an op whose MACs layerscope counts (Conv, ConvTranspose, Gemm, MatMul;
 // Keras Dense and the convolutions: plain, transposed, depthwise, separable).
 bool counts_macs(const Node& node);
+// Keras layer classes that pass their input through at inference: dropout and noise act only in
+// training, the random augmentations only when training, ActivityRegularization adds a loss. The
+// Keras frontend gives them their shapes and the runtime one pass-through kernel from this list.
+const std::vector<std::string>& keras_inference_identities();
+
 // Its multiply-accumulates from the static shapes (named dimensions such as batch count as 1), or
 // nullopt when it does not count them or a shape it needs is unknown.
 std::optional<int64_t> op_macs(const Graph& graph, const Node& node);

@@ -3,6 +3,7 @@
 #include "frontends/keras/graph_builder.h"
 
 #include "frontends/keras/layer_spec.h"
+#include "graph/op_catalog.h"
 
 #include <layerscope/error.h>
 
@@ -459,22 +460,22 @@ class GraphBuilder {
       return;
     }
     if (mask < 0) return;
-    static const std::set<std::string> keep_mask = {"Dropout",
-                                                    "SpatialDropout1D",
-                                                    "GaussianNoise",
-                                                    "GaussianDropout",
-                                                    "AlphaDropout",
-                                                    "Activation",
-                                                    "Dense",
-                                                    "ReLU",
-                                                    "LeakyReLU",
-                                                    "ELU",
-                                                    "PReLU",
-                                                    "Softmax",
-                                                    "TimeDistributed",
-                                                    "LayerNormalization",
-                                                    "BatchNormalization",
-                                                    "Rescaling"};
+    // Layers that keep the time axis pass the mask on, as Keras's supports_masking ones do.
+    static const std::set<std::string> keep_mask = [] {
+      std::set<std::string> classes = {"Activation",
+                                       "Dense",
+                                       "ReLU",
+                                       "LeakyReLU",
+                                       "ELU",
+                                       "PReLU",
+                                       "Softmax",
+                                       "TimeDistributed",
+                                       "LayerNormalization",
+                                       "BatchNormalization",
+                                       "Rescaling"};
+      for (const std::string& name : keras_inference_identities()) classes.insert(name);
+      return classes;
+    }();
     const bool sequences = layer.config->value("return_sequences", false);
     if (keep_mask.count(cls) ||
         ((cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU") && sequences))

@@ -1,6 +1,7 @@
 // Core layers: Dense, activations as layers, identity-at-inference layers, and the reshaping
 // layers that only move values (Flatten, Reshape, Permute, RepeatVector), plus Rescaling.
 #include "frontends/keras/layer_spec.h"
+#include "graph/op_catalog.h"
 
 namespace layerscope::keras {
 namespace {
@@ -200,14 +201,7 @@ void register_core_layers(LayerSpecs& specs) {
   specs.add("Permute", permute);
   specs.add("RepeatVector", repeat_vector);
   specs.add("Rescaling", rescaling);
-  // Inference leaves these as they are: dropout and noise act only in training, the random
-  // augmentations only when training (or explicitly asked), ActivityRegularization adds a loss.
-  for (const char* name :
-       {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-        "GaussianDropout", "AlphaDropout", "ActivityRegularization", "RandomFlip", "RandomRotation",
-        "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomHeight",
-        "RandomWidth"})
-    specs.add(name, identity);
+  for (const std::string& name : keras_inference_identities()) specs.add(name, identity);
 }
 
 }  // namespace layerscope::keras

@@ -1,5 +1,6 @@
 // Kernels of the Keras core layers: Dense, activation layers, identity-at-inference layers, the
 // reshaping layers that only move values, and Rescaling. Tensors are in Keras's layout.
+#include "graph/op_catalog.h"
 #include "runtime/ops/keras/activation.h"
 #include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
@@ -173,12 +174,7 @@ void register_keras_core_ops(OpRegistry& registry) {
   add_op(registry, "Rescaling", rescaling());
   add_op(registry, "Functional", nested_model());
   add_op(registry, "Sequential", nested_model());
-  for (const char* name :
-       {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-        "GaussianDropout", "AlphaDropout", "ActivityRegularization", "RandomFlip", "RandomRotation",
-        "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomHeight",
-        "RandomWidth"})
-    add_op(registry, name, identity());
+  for (const std::string& name : keras_inference_identities()) add_op(registry, name, identity());
 }
 
 }  // namespace layerscope::runtime

@@ -14,6 +14,7 @@ namespace layerscope::tensorboard {
 namespace {
 
 namespace pb = ::tensorboard;  // the generated messages
+namespace tf = ::tensorflow;   // TensorFlow's messages they contain
 
 uint64_t get_le(const char* p, int bytes) {
   uint64_t v = 0;
@@ -57,7 +58,7 @@ SummaryValue convert(const pb::Summary::Value& v) {
       break;
     case pb::Summary::Value::kTensor: {
       out.kind = SummaryValue::Kind::Tensor;
-      const pb::TensorProto& t = v.tensor();
+      const tf::TensorProto& t = v.tensor();
       if (out.plugin_name == "scalars") {
         if (t.float_val_size() == 1) {
           out.kind = SummaryValue::Kind::Scalar;
@@ -65,12 +66,12 @@ SummaryValue convert(const pb::Summary::Value& v) {
         } else if (t.double_val_size() == 1) {
           out.kind = SummaryValue::Kind::Scalar;
           out.scalar = t.double_val(0);
-        } else if (t.dtype() == pb::DT_FLOAT && t.tensor_content().size() == sizeof(float)) {
+        } else if (t.dtype() == tf::DT_FLOAT && t.tensor_content().size() == sizeof(float)) {
           float f;
           std::memcpy(&f, t.tensor_content().data(), sizeof f);
           out.kind = SummaryValue::Kind::Scalar;
           out.scalar = f;
-        } else if (t.dtype() == pb::DT_DOUBLE && t.tensor_content().size() == sizeof(double)) {
+        } else if (t.dtype() == tf::DT_DOUBLE && t.tensor_content().size() == sizeof(double)) {
           std::memcpy(&out.scalar, t.tensor_content().data(), sizeof(double));
           out.kind = SummaryValue::Kind::Scalar;
         }

@@ -11,7 +11,7 @@
 namespace layerscope::tensorboard {
 namespace {
 
-namespace pb = ::tensorboard;
+namespace pb = ::tensorflow;
 
 pb::DataType to_tf_dtype(DType dtype) {
   switch (dtype) {

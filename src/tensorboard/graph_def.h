@@ -14,13 +14,13 @@
 // '_', '.', '-', '/'; anything else becomes '_'.
 #include <layerscope/graph.h>
 
-#include "tensorboard/proto/graph.pb.h"
+#include "proto/tensorflow/graph.pb.h"
 
 #include <string>
 
 namespace layerscope::tensorboard {
 
-::tensorboard::GraphDef make_graph_def(const Graph& graph);
+::tensorflow::GraphDef make_graph_def(const Graph& graph);
 // make_graph_def() serialized deterministically (attributes in name order): the same graph always
 // gives the same bytes.
 std::string serialize_graph_def(const Graph& graph);

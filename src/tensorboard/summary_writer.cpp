@@ -31,6 +31,7 @@ namespace layerscope {
 namespace {
 
 namespace pb = ::tensorboard;  // the generated messages
+namespace tf = ::tensorflow;   // TensorFlow's messages they contain
 
 double now_seconds() {
   using namespace std::chrono;
@@ -155,52 +156,52 @@ std::vector<uint8_t> make_grid(const std::string& tag, const uint8_t* images, in
   return grid;
 }
 
-bool tensor_dtype(DType dtype, pb::DataType& out) {
+bool tensor_dtype(DType dtype, tf::DataType& out) {
   switch (dtype) {
     case DType::Float32:
-      out = pb::DT_FLOAT;
+      out = tf::DT_FLOAT;
       return true;
     case DType::Float64:
-      out = pb::DT_DOUBLE;
+      out = tf::DT_DOUBLE;
       return true;
     case DType::Float16:
-      out = pb::DT_HALF;
+      out = tf::DT_HALF;
       return true;
     case DType::BFloat16:
-      out = pb::DT_BFLOAT16;
+      out = tf::DT_BFLOAT16;
       return true;
     case DType::Int8:
-      out = pb::DT_INT8;
+      out = tf::DT_INT8;
       return true;
     case DType::UInt8:
-      out = pb::DT_UINT8;
+      out = tf::DT_UINT8;
       return true;
     case DType::Int16:
-      out = pb::DT_INT16;
+      out = tf::DT_INT16;
       return true;
     case DType::UInt16:
-      out = pb::DT_UINT16;
+      out = tf::DT_UINT16;
       return true;
     case DType::Int32:
-      out = pb::DT_INT32;
+      out = tf::DT_INT32;
       return true;
     case DType::UInt32:
-      out = pb::DT_UINT32;
+      out = tf::DT_UINT32;
       return true;
     case DType::Int64:
-      out = pb::DT_INT64;
+      out = tf::DT_INT64;
       return true;
     case DType::UInt64:
-      out = pb::DT_UINT64;
+      out = tf::DT_UINT64;
       return true;
     case DType::Bool:
-      out = pb::DT_BOOL;
+      out = tf::DT_BOOL;
       return true;
     case DType::Complex64:
-      out = pb::DT_COMPLEX64;
+      out = tf::DT_COMPLEX64;
       return true;
     case DType::Complex128:
-      out = pb::DT_COMPLEX128;
+      out = tf::DT_COMPLEX128;
       return true;
     default:
       return false;
@@ -387,8 +388,8 @@ void SummaryWriter::add_text(const std::string& tag, const std::string& text, in
   v->set_tag(tag + "/text_summary");
   // TextPluginData{version: 0} serializes to no bytes.
   v->mutable_metadata()->mutable_plugin_data()->set_plugin_name("text");
-  pb::TensorProto* t = v->mutable_tensor();
-  t->set_dtype(pb::DT_STRING);
+  tf::TensorProto* t = v->mutable_tensor();
+  t->set_dtype(tf::DT_STRING);
   t->mutable_tensor_shape()->add_dim()->set_size(1);
   t->add_string_val(text);
   impl_->write(event, walltime, step);
@@ -397,7 +398,7 @@ void SummaryWriter::add_text(const std::string& tag, const std::string& text, in
 void SummaryWriter::add_tensor(const std::string& tag, const Tensor& tensor, int64_t step,
                                std::optional<double> walltime) {
   check_tag(tag);
-  pb::DataType dtype = pb::DT_INVALID;
+  tf::DataType dtype = tf::DT_INVALID;
   if (!tensor_dtype(tensor.dtype(), dtype))
     throw Error("tensor '" + tag + "': cannot write dtype " +
                 (tensor.defined() ? dtype_name(tensor.dtype()) : std::string("undefined")));
@@ -405,7 +406,7 @@ void SummaryWriter::add_tensor(const std::string& tag, const Tensor& tensor, int
   pb::Summary::Value* v = event.mutable_summary()->add_value();
   v->set_tag(tag);
   v->mutable_metadata()->mutable_plugin_data()->set_plugin_name("tensor");
-  pb::TensorProto* t = v->mutable_tensor();
+  tf::TensorProto* t = v->mutable_tensor();
   t->set_dtype(dtype);
   for (int64_t size : tensor.shape()) t->mutable_tensor_shape()->add_dim()->set_size(size);
   std::string content(static_cast<const char*>(tensor.raw()), tensor.nbytes());

@@ -16,7 +16,7 @@
 namespace layerscope {
 namespace {
 
-namespace pb = ::tensorboard;
+namespace pb = ::tensorflow;
 
 Dim dim(int64_t v) { return Dim{v, ""}; }
 
@@ -275,7 +275,7 @@ TEST(GraphDef, AddGraphEventRoundTrips) {
 
   const tensorboard::RecordFile records = tensorboard::read_records(path);
   ASSERT_EQ(records.records.size(), 2u);
-  pb::Event event;
+  ::tensorboard::Event event;
   ASSERT_TRUE(event.ParseFromString(records.records[1]));
   ASSERT_TRUE(event.has_graph_def());
   pb::GraphDef def;

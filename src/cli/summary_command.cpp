@@ -43,6 +43,9 @@ std::string model_line(const Model& model) {
   if (model.format == "keras")
     return "Model: " + model.path + " (Keras " + model.producer_version + ", '" + model.graph.name +
            "')";
+  if (model.format == "tensorflow")
+    return "Model: " + model.path + " (" + model.producer_name +
+           (model.producer_version.empty() ? "" : " " + model.producer_version) + ")";
   return "Model: " + model.path + " (ONNX IR " + std::to_string(model.ir_version) + ", opset " +
          std::to_string(model.graph.opsets.count("") ? model.graph.opsets.at("") : 0) + ", from " +
          model.producer_name + " " + model.producer_version + ")";

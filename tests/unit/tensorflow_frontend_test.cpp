@@ -100,7 +100,7 @@ TEST(TensorFlowFrontend, NodesValuesAndScopesAsTensorFlowNamesThem) {
 
   ASSERT_EQ(g.inputs.size(), 1u);
   EXPECT_EQ(g.values[g.inputs[0]].name, "x");
-  EXPECT_EQ(static_shape_string(g.values[g.inputs[0]].shape), "[?,4]");
+  EXPECT_EQ(static_shape_string(g.values[g.inputs[0]].shape), "[batch,4]");
   // Outputs: what nothing reads (split:0 and second).
   std::vector<std::string> outputs;
   for (int v : g.outputs) outputs.push_back(g.values[v].name);

@@ -348,6 +348,8 @@ class Builder {
       v.shape = static_shape(shape->shape());
     else
       v.shape = recorded_shape(node, 0);
+    // A free first dimension is the batch, as Keras's None and TF's own `batch_size` mean.
+    if (v.shape && !v.shape->empty() && !(*v.shape)[0].known()) (*v.shape)[0].symbol = "batch";
     v.layout = Layout::ChannelsLast;
     add_named_value(std::move(v));
   }

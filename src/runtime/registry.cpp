@@ -34,6 +34,11 @@ const OpRegistry& OpRegistry::instance() {
     register_keras_pool_ops(r);
     register_keras_spatial_ops(r);
     register_keras_normalization_ops(r);
+    register_tf_shape_ops(r);
+    register_tf_fill_ops(r);
+    register_tf_concat_split_ops(r);
+    register_tf_slicing_ops(r);
+    register_tf_gather_ops(r);
     return r;
   }();
   return registry;

@@ -73,5 +73,11 @@ void register_keras_conv_ops(OpRegistry& registry);
 void register_keras_pool_ops(OpRegistry& registry);
 void register_keras_spatial_ops(OpRegistry& registry);
 void register_keras_normalization_ops(OpRegistry& registry);
+// TensorFlow ops (domain "tensorflow", opset 1), one file each under ops/tensorflow/.
+void register_tf_shape_ops(OpRegistry& registry);
+void register_tf_fill_ops(OpRegistry& registry);
+void register_tf_concat_split_ops(OpRegistry& registry);
+void register_tf_slicing_ops(OpRegistry& registry);
+void register_tf_gather_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

@@ -1,9 +1,10 @@
 #pragma once
 // Opening a model whatever its format, recognised by content:
 //
-//   layerscope::Model model = layerscope::load_model("model.h5");  // or .onnx, .keras
+//   layerscope::Model model = layerscope::load_model("model.h5");  // or .onnx, .keras, .pb
 //
-// ONNX protobufs go to load_onnx, HDF5 files and zip archives to load_keras.
+// ONNX protobufs go to load_onnx, HDF5 files and zip archives to load_keras, GraphDefs and
+// SavedModel directories to load_tensorflow.
 #include <layerscope/graph.h>
 
 #include <string>
@@ -12,6 +13,7 @@ namespace layerscope {
 
 struct ModelLoadOptions {
   std::string keras_config;  // KerasLoadOptions::config_path, for Keras weights-only files
+  std::string signature;     // TensorFlowLoadOptions::signature, for SavedModels
 };
 
 Model load_model(const std::string& path, const ModelLoadOptions& options = {});

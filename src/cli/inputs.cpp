@@ -5,8 +5,10 @@
 #include <layerscope/onnx.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -101,6 +103,42 @@ Tensor random_tensor(const Value& input, const std::map<std::string, int64_t>& d
   return t;
 }
 
+// NAME=VALUE for a scalar input (TF's keep_prob=1.0, is_training=false): a number, true or false,
+// as a rank-0 tensor of the input's dtype (float32 if it has none); nullopt if `text` is neither.
+std::optional<Tensor> parse_scalar(const std::string& text, const Value& input) {
+  double value = 0;
+  if (text == "true" || text == "false") {
+    value = text == "true";
+  } else {
+    char* end = nullptr;
+    value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) return std::nullopt;
+  }
+  const DType dtype = input.dtype == DType::Undefined ? DType::Float32 : input.dtype;
+  Tensor t = Tensor::zeros(dtype, {});
+  switch (dtype) {
+    case DType::Float32:
+      *t.data<float>() = static_cast<float>(value);
+      return t;
+    case DType::Float64:
+      *t.data<double>() = value;
+      return t;
+    case DType::Int32:
+      *t.data<int32_t>() = static_cast<int32_t>(value);
+      return t;
+    case DType::Int64:
+      *t.data<int64_t>() = static_cast<int64_t>(value);
+      return t;
+    case DType::Bool:
+      *t.data<bool>() = value != 0;
+      return t;
+    default:
+      throw Error("--input " + input.name + "=" + text +
+                  ": a scalar can feed a float32, float64, " + "int32, int64 or bool input; '" +
+                  input.name + "' is " + dtype_name(dtype));
+  }
+}
+
 }  // namespace
 
 std::string describe_expected_inputs(const Graph& graph) {
@@ -115,8 +153,9 @@ std::string describe_expected_inputs(const Graph& graph) {
 
 void add_input_options(CLI::App& command, InputOptions& options) {
   command.add_option("-i,--input", options.inputs,
-                     "NAME=FILE or FILE (.npy, .pb, .png, .jpg); repeatable. Bare files bind to "
-                     "the inputs in declared order");
+                     "NAME=FILE or FILE (.npy, .pb, .png, .jpg), or NAME=NUMBER for a scalar "
+                     "(keep_prob=1.0, is_training=false); repeatable. Bare files bind to the "
+                     "inputs in declared order");
   command.add_flag("--random", options.random, "Fill inputs not given with random values");
   command.add_option("--dim", options.dims, "SYMBOL=SIZE for named dimensions with --random");
   command.add_option("--seed", options.seed, "Seed for --random")->capture_default_str();
@@ -154,7 +193,12 @@ std::map<std::string, Tensor> bind_inputs(const Graph& graph, const InputOptions
       continue;
     }
     if (bound.count(named->name)) throw Error("input '" + named->name + "' is given twice");
-    bound[named->name] = load_input_file(spec.substr(eq + 1), *named, nullptr);
+    const std::string source = spec.substr(eq + 1);
+    if (std::optional<Tensor> scalar = parse_scalar(source, *named);
+        scalar && !std::ifstream(source).good())
+      bound[named->name] = *scalar;
+    else
+      bound[named->name] = load_input_file(source, *named, nullptr);
   }
   for (const std::string& path : bare) {
     // The first input not yet bound, unless a .pb names its own.

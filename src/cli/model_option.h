@@ -1,6 +1,7 @@
 #pragma once
 // The MODEL argument every command that opens a model takes, with the options of opening it
-// (--config: the architecture of a Keras weights-only file), added in one place.
+// (--config: the architecture of a Keras weights-only file; --signature: a SavedModel's
+// signature), added in one place.
 #include <layerscope/graph.h>
 #include <layerscope/model.h>
 
@@ -15,7 +16,7 @@ struct ModelOption {
   ModelLoadOptions load;
 };
 
-// Adds the MODEL positional and --config; returns the positional (required unless the command
+// Adds the MODEL positional, --config and --signature; returns the positional (required unless the command
 // has another way to be given its model).
 CLI::Option* add_model_option(CLI::App& command, ModelOption& model);
 

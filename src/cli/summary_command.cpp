@@ -1,6 +1,7 @@
 // layerscope summary MODEL: the model's layers, shapes, parameters and MACs, without running it.
 #include "cli/commands.h"
 #include "cli/model_option.h"
+#include "cli/shape_probe.h"
 #include "cli/table.h"
 
 #include <layerscope/model.h>
@@ -43,6 +44,9 @@ std::string model_line(const Model& model) {
   if (model.format == "keras")
     return "Model: " + model.path + " (Keras " + model.producer_version + ", '" + model.graph.name +
            "')";
+  if (model.format == "tensorflow")
+    return "Model: " + model.path + " (" + model.producer_name +
+           (model.producer_version.empty() ? "" : " " + model.producer_version) + ")";
   return "Model: " + model.path + " (ONNX IR " + std::to_string(model.ir_version) + ", opset " +
          std::to_string(model.graph.opsets.count("") ? model.graph.opsets.at("") : 0) + ", from " +
          model.producer_name + " " + model.producer_version + ")";
@@ -72,7 +76,9 @@ nlohmann::json values_json(const Graph& graph, const std::vector<int>& values) {
 }
 
 int run_summary(const SummaryOptions& options) {
-  const Model model = open_model(options.model);
+  Model model = open_model(options.model);
+  // A TensorFlow graph seldom records its shapes: they are found by running it.
+  const std::string shapes_note = model.format == "tensorflow" ? probe_shapes(model) : "";
   const ModelSummary summary = summarize(model);
   const Graph& graph = model.graph;
   if (options.json) {
@@ -110,6 +116,7 @@ int run_summary(const SummaryOptions& options) {
     return 0;
   }
   std::cout << model_line(model) << "\n";
+  if (!shapes_note.empty()) std::cout << "Note: " << shapes_note << "\n";
   for (int v : graph.inputs)
     std::cout << "Input:  " << graph.values[v].name << " " << dtype_name(graph.values[v].dtype)
               << " " << shape_text(model, graph.values[v].shape) << "\n";

@@ -3,11 +3,12 @@
 # JSON TensorFlow.js reads, the oracle (tests/oracle/run_tfjs_graph.js) computes small graphs as
 # numpy does (float32, int32 and bool tensors, multi-output ops, attributes of every kind read),
 # skips what it cannot compute and says why, and check_against_oracle fails on every kind of
-# mismatch.
+# mismatch; then one graph end to end, layerscope against the oracle.
 #
 #   cd tests/tensorflow && /usr/bin/python3 -m unittest -v test_tf_oracle
 #
-# Needs numpy, protobuf and protoc, node, and tests/oracle/node_modules (`npm ci --ignore-scripts`).
+# Needs numpy, protobuf and protoc, node, tests/oracle/node_modules (`npm ci --ignore-scripts`) and,
+# for EndToEndTest, the CLI as $LAYERSCOPE (CTest sets it).
 import base64
 import sys
 import unittest
@@ -312,6 +313,38 @@ class CheckAgainstOracleTest(unittest.TestCase):
                 tf_graphs.check_against_oracle(g, {"x": np.float32([-1, 1])})
             self.assertEqual(
                 tf_graphs.check_against_oracle(g, {"x": np.float32([-1, 1])}, skip=["odd"]), 1)
+
+
+class EndToEndTest(unittest.TestCase):
+    """layerscope ($LAYERSCOPE) against the oracle through check_against_oracle: a dense layer,
+    reshape, a multi-output Split, concat, comparisons and selects, a reduction with TF's default
+    keep_dims, and a NoOp grouping by control input (no outputs, nothing to compare)."""
+
+    def test_graph_matches_the_oracle_tensor_by_tensor(self):
+        g = GraphBuilder()
+        x = g.placeholder("input/x", np.float32, [None, 6])
+        ids = g.op("Identity", "input/Identity", [x], T=np.float32)
+        kernel = g.const("dense/kernel", RNG.standard_normal((4, 6)).astype(np.float32))
+        bias = g.const("dense/bias", RNG.standard_normal(4).astype(np.float32))
+        mm = g.op("MatMul", "dense/MatMul", [ids, kernel], T=np.float32, transpose_b=True)
+        biased = g.op("BiasAdd", "dense/BiasAdd", [mm, bias], T=np.float32)
+        relu = g.op("Relu", "dense/Relu", [biased], T=np.float32)
+        shaped = g.op("Reshape", "reshape", [relu, g.const("shape", np.int32([-1, 2, 2]))],
+                      T=np.float32, Tshape=np.int32)
+        axis = g.const("axis", np.int32(2))
+        left, right = g.op("Split", "split", [axis, shaped], T=np.float32, num_split=2,
+                           outputs=2)
+        swapped = g.op("ConcatV2", "concat", [right, left, axis], T=np.float32, N=2,
+                       Tidx=np.int32)
+        bigger = g.op("Greater", "bigger", [right, left], T=np.float32)
+        as_int = g.op("Cast", "as_int", [bigger], SrcT=np.bool_, DstT=np.int32)
+        g.op("SelectV2", "larger", [bigger, right, left], T=np.float32)
+        g.op("Sum", "count", [as_int, g.const("all_axes", np.int32([0, 1, 2]))], T=np.int32,
+             Tidx=np.int32)
+        g.op("Identity", "output", [swapped], T=np.float32)
+        g.op("NoOp", "init", ["^output", "^count"], outputs=0)
+        feeds = {"input/x": RNG.standard_normal((3, 6)).astype(np.float32)}
+        self.assertEqual(tf_graphs.check_against_oracle(g, feeds), len(g.tensor_names()))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,11 @@ const OpRegistry& OpRegistry::instance() {
     register_tf_matmul_ops(r);
     register_tf_reduction_ops(r);
     register_tf_random_ops(r);
+    register_tf_shape_ops(r);
+    register_tf_fill_ops(r);
+    register_tf_concat_split_ops(r);
+    register_tf_slicing_ops(r);
+    register_tf_gather_ops(r);
     return r;
   }();
   return registry;

@@ -82,5 +82,10 @@ void register_tf_activation_ops(OpRegistry& registry);
 void register_tf_matmul_ops(OpRegistry& registry);
 void register_tf_reduction_ops(OpRegistry& registry);
 void register_tf_random_ops(OpRegistry& registry);
+void register_tf_shape_ops(OpRegistry& registry);
+void register_tf_fill_ops(OpRegistry& registry);
+void register_tf_concat_split_ops(OpRegistry& registry);
+void register_tf_slicing_ops(OpRegistry& registry);
+void register_tf_gather_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

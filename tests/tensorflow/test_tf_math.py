@@ -606,6 +606,13 @@ class BadInputTest(unittest.TestCase):
         self.assert_one_error(self.run_graph(g, {"x": uniform([2, 3])}), "'sum'",
                               "axis 2 is out of range for rank 2")
 
+    def test_random_shape_beyond_memory(self):
+        g = unary_graph(F32, [1])
+        g.op("RandomUniform", "noise", [g.const("shape", np.array([2**31, 2**31], I64))],
+             T=I64, dtype=F32, seed=1)
+        self.assert_one_error(self.run_graph(g, {"x": uniform([1])}), "'noise'",
+                              "more than the", "memory")
+
     def test_matmul_inner_dimensions_differ(self):
         g = binary_graph(["MatMul"], F32, [2, 3], [4, 5])
         self.assert_one_error(self.run_graph(g, {"x": uniform([2, 3]), "y": uniform([4, 5])}),

@@ -5,7 +5,6 @@
 #include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>

@@ -203,6 +203,7 @@ CategoryTable tensorflow_categories() {
                           "GatherV2",
                           "Gather",
                           "GatherNd",
+                          "Where",
                           "ResizeBilinear",
                           "ResizeNearestNeighbor",
                           "SpaceToBatchND",

@@ -86,12 +86,14 @@ def tfjs_dtype(dtype):
     return np.dtype({"f": np.float32, "i": np.int32, "u": np.int32}.get(kind, dtype))
 
 
-def check_against_oracle(g, feeds, atol=1e-4, rtol=1e-4, skip=()):
+def check_against_oracle(g, feeds, atol=1e-4, rtol=1e-4, skip=(), actual=None):
     """Runs the graph in the oracle and in layerscope; every tensor the oracle computes must be in
     layerscope's dump with the same shape, the same dtype as tfjs sees it (tfjs_dtype) and values
     within atol + rtol * |ref| (bool and integer tensors exactly). skip: tensor or node names not
     to compare (the oracle cannot compute them, or computes them unlike TensorFlow); a tensor the
-    oracle could not compute must be listed there. Returns how many tensors were compared."""
+    oracle could not compute must be listed there. actual: what run_layerscope(g, feeds) returned,
+    when the caller ran it already (to check the skipped tensors against numpy from the same run).
+    Returns how many tensors were compared."""
     skip = set(skip)
     expected = run_oracle(g, feeds)
     missed = {n: why for n, why in expected.skipped.items() if not _listed(n, skip)}
@@ -99,7 +101,8 @@ def check_against_oracle(g, feeds, atol=1e-4, rtol=1e-4, skip=()):
         raise AssertionError("the oracle cannot compute " + "; ".join(
             f"'{n}' ({why})" for n, why in missed.items()) + ": list them in skip= and check "
             "them against a numpy reference")
-    actual = run_layerscope(g, feeds)
+    if actual is None:
+        actual = run_layerscope(g, feeds)
     compared = 0
     for name, ref in expected.items():
         if _listed(name, skip):

@@ -157,7 +157,9 @@ DType output_dtype(const tf::NodeDef& node, int index) {
     return typed("out_type", tf::DT_INT32);
   if (op == "ArgMax" || op == "ArgMin") return typed("output_type", tf::DT_INT64);
   if (op == "Range") return typed("Tidx", tf::DT_INT32);
-  if (op == "RandomUniform" || op == "RandomStandardNormal") return typed("dtype", tf::DT_INVALID);
+  if (op == "RandomUniform" || op == "RandomStandardNormal" || op == "TruncatedNormal")
+    return typed("dtype", tf::DT_INVALID);
+  if (op == "RandomUniformInt" || op == "BatchMatMulV3") return typed("Tout", tf::DT_INVALID);
   if (op == "FusedBatchNorm" || op == "FusedBatchNormV2" || op == "FusedBatchNormV3")
     return index == 0 ? typed("T", tf::DT_INVALID) : typed("U", tf::DT_FLOAT);
   if (op == "IdentityN") {

@@ -6,8 +6,6 @@
 
 #include <cmath>
 #include <limits>
-#include <utility>
-#include <vector>
 
 namespace layerscope::runtime {
 namespace {

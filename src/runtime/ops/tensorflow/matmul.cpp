@@ -5,7 +5,6 @@
 #include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,13 +16,10 @@ using tf::Accepts;
 
 std::string shape_of(const at::Tensor& t) { return shape_string(t.sizes().vec()); }
 
-// Integer products run in int64 (ATen's CPU matmul has no int32 kernel); the low bits are the same
-// as int32 arithmetic's, so the cast back wraps exactly as TF's int32 MatMul does.
+// ATen's CPU matmul has no float16 kernel: float16/bfloat16 products are computed in float32 and
+// rounded once to the input's type.
 at::Tensor matmul_in_compute_type(const at::Tensor& a, const at::Tensor& b) {
-  const at::ScalarType type = a.scalar_type();
-  if (at::isIntegralType(type, false) && type != at::kLong)
-    return at::matmul(a.to(at::kLong), b.to(at::kLong)).to(type);
-  return at::matmul(widen_reduced_float(a), widen_reduced_float(b)).to(type);
+  return at::matmul(widen_reduced_float(a), widen_reduced_float(b)).to(a.scalar_type());
 }
 
 KernelFactory mat_mul() {

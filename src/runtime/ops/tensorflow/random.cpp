@@ -5,13 +5,13 @@
 // with TF's distributions: a node with seed or seed2 set draws the same values on every run (its
 // generator is made afresh from both seeds); an unseeded node (both 0) draws new values each run,
 // as TF's does.
+#include "runtime/ops/tensorflow/int_inputs.h"
 #include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,20 +36,14 @@ struct Seeds {
   }
 };
 
-// The shape input: a vector of non-negative sizes whose product fits in int64.
-std::vector<int64_t> read_shape(const at::Tensor& shape) {
+// The shape input: an int32/int64 vector of sizes >= 0 whose tensor fits in memory.
+std::vector<int64_t> read_shape(const at::Tensor& shape, at::ScalarType type,
+                                const std::string& where) {
   if ((shape.scalar_type() != at::kInt && shape.scalar_type() != at::kLong) || shape.dim() != 1)
     throw Error("shape is a " + tf::type_name(shape.scalar_type()) + " tensor of shape " +
                 shape_string(shape.sizes().vec()) + "; expected an int32 or int64 vector");
   const std::vector<int64_t> sizes = to_int64_vector(shape);
-  int64_t count = 1;
-  for (int64_t size : sizes) {
-    if (size < 0)
-      throw Error("shape " + shape_string(sizes) + " has a negative size; expected sizes >= 0");
-    if (size > 0 && count > std::numeric_limits<int64_t>::max() / size)
-      throw Error("shape " + shape_string(sizes) + " has more elements than int64 counts");
-    count *= size;
-  }
+  tf::check_fits_in_memory(sizes, type, "the output", where);
   return sizes;
 }
 
@@ -88,8 +82,8 @@ KernelFactory random_float(Distribution distribution) {
       fail(init,
            "dtype is " + tf::type_name(type) + "; expected float16, bfloat16, float32 or float64");
     const Seeds seeds = Seeds::of(init);
-    return [distribution, type, seeds](KernelContext& ctx) -> Tensors {
-      const std::vector<int64_t> shape = read_shape(ctx.inputs[0]);
+    return [distribution, type, seeds, where = init.where()](KernelContext& ctx) -> Tensors {
+      const std::vector<int64_t> shape = read_shape(ctx.inputs[0], type, where);
       const c10::optional<at::Generator> gen = seeds.generator();
       if (distribution == Distribution::Uniform) return {uniform(shape, type, gen)};
       return {normal(shape, type, distribution == Distribution::TruncatedNormal, gen)};
@@ -105,8 +99,8 @@ KernelFactory random_uniform_int() {
     if (type != at::kInt && type != at::kLong)
       fail(init, "Tout is " + tf::type_name(type) + "; expected int32 or int64");
     const Seeds seeds = Seeds::of(init);
-    return [type, seeds](KernelContext& ctx) -> Tensors {
-      const std::vector<int64_t> shape = read_shape(ctx.inputs[0]);
+    return [type, seeds, where = init.where()](KernelContext& ctx) -> Tensors {
+      const std::vector<int64_t> shape = read_shape(ctx.inputs[0], type, where);
       const at::Tensor& low = ctx.inputs[1];
       const at::Tensor& high = ctx.inputs[2];
       if (low.dim() != 0 || high.dim() != 0 || low.scalar_type() != type ||

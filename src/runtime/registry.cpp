@@ -34,6 +34,14 @@ const OpRegistry& OpRegistry::instance() {
     register_keras_pool_ops(r);
     register_keras_spatial_ops(r);
     register_keras_normalization_ops(r);
+    register_tf_basic_ops(r);
+    register_tf_cast_ops(r);
+    register_tf_elementwise_ops(r);
+    register_tf_logic_ops(r);
+    register_tf_activation_ops(r);
+    register_tf_matmul_ops(r);
+    register_tf_reduction_ops(r);
+    register_tf_random_ops(r);
     register_tf_shape_ops(r);
     register_tf_fill_ops(r);
     register_tf_concat_split_ops(r);

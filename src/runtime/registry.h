@@ -74,6 +74,14 @@ void register_keras_pool_ops(OpRegistry& registry);
 void register_keras_spatial_ops(OpRegistry& registry);
 void register_keras_normalization_ops(OpRegistry& registry);
 // TensorFlow ops (domain "tensorflow", opset 1), one file each under ops/tensorflow/.
+void register_tf_basic_ops(OpRegistry& registry);
+void register_tf_cast_ops(OpRegistry& registry);
+void register_tf_elementwise_ops(OpRegistry& registry);
+void register_tf_logic_ops(OpRegistry& registry);
+void register_tf_activation_ops(OpRegistry& registry);
+void register_tf_matmul_ops(OpRegistry& registry);
+void register_tf_reduction_ops(OpRegistry& registry);
+void register_tf_random_ops(OpRegistry& registry);
 void register_tf_shape_ops(OpRegistry& registry);
 void register_tf_fill_ops(OpRegistry& registry);
 void register_tf_concat_split_ops(OpRegistry& registry);

@@ -34,6 +34,12 @@ const OpRegistry& OpRegistry::instance() {
     register_keras_pool_ops(r);
     register_keras_spatial_ops(r);
     register_keras_normalization_ops(r);
+    register_tf_conv_ops(r);
+    register_tf_pool_ops(r);
+    register_tf_normalization_ops(r);
+    register_tf_padding_ops(r);
+    register_tf_resize_ops(r);
+    register_tf_space_batch_ops(r);
     return r;
   }();
   return registry;

@@ -73,5 +73,12 @@ void register_keras_conv_ops(OpRegistry& registry);
 void register_keras_pool_ops(OpRegistry& registry);
 void register_keras_spatial_ops(OpRegistry& registry);
 void register_keras_normalization_ops(OpRegistry& registry);
+// TensorFlow ops (domain "tensorflow", opset 1), one file each under ops/tensorflow/.
+void register_tf_conv_ops(OpRegistry& registry);
+void register_tf_pool_ops(OpRegistry& registry);
+void register_tf_normalization_ops(OpRegistry& registry);
+void register_tf_padding_ops(OpRegistry& registry);
+void register_tf_resize_ops(OpRegistry& registry);
+void register_tf_space_batch_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

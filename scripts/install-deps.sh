@@ -36,9 +36,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # The tests' oracles: ONNX Runtime for Node.js (its Linux x64 CPU library ships inside the package;
-# the install script only fetches GPU extras, so it is skipped) and TensorFlow.js's Keras layers.
+# the install script only fetches GPU extras, so it is skipped), TensorFlow.js's Keras layers and
+# its GraphDef runner (tfjs-converter).
 if [ ! -d tests/oracle/node_modules/onnxruntime-node ] ||
-   [ ! -d tests/oracle/node_modules/@tensorflow/tfjs-layers ]; then
+   [ ! -d tests/oracle/node_modules/@tensorflow/tfjs-layers ] ||
+   [ ! -d tests/oracle/node_modules/@tensorflow/tfjs-converter ]; then
   (cd tests/oracle && npm ci --ignore-scripts --no-audit --no-fund)
 fi
 

@@ -162,6 +162,135 @@ CategoryTable keras_categories() {
   return m;
 }
 
+// TensorFlow ops (domain "tensorflow", op = the TF op name) by what their ONNX and Keras
+// counterparts are: a reduction is elementwise, as ONNX's Reduce* are; identities and Cast are
+// shape ops, as ONNX's Identity and Cast are; BiasAdd is elementwise (ONNX has it as an Add).
+CategoryTable tensorflow_categories() {
+  CategoryTable m;
+  auto put = [&m](OpCategory c, std::initializer_list<const char*> ops) {
+    for (const char* op : ops) m.emplace(op, c);
+  };
+  put(OpCategory::Convolution, {"Conv2D", "Conv3D", "DepthwiseConv2dNative", "Conv2DBackpropInput",
+                                "Conv3DBackpropInputV2"});
+  put(OpCategory::Linear, {"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum"});
+  put(OpCategory::Normalization, {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", "LRN"});
+  put(OpCategory::Activation,
+      {"Relu", "Relu6", "Elu", "Selu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Softsign",
+       "Softmax", "LogSoftmax", "ClipByValue", "Erf"});
+  put(OpCategory::Pooling, {"MaxPool", "MaxPoolV2", "AvgPool", "MaxPool3D", "AvgPool3D"});
+  put(OpCategory::Shape, {"Reshape",
+                          "Squeeze",
+                          "ExpandDims",
+                          "Transpose",
+                          "ConcatV2",
+                          "Concat",
+                          "Pack",
+                          "Unpack",
+                          "Split",
+                          "SplitV",
+                          "Slice",
+                          "StridedSlice",
+                          "Pad",
+                          "PadV2",
+                          "MirrorPad",
+                          "Shape",
+                          "ShapeN",
+                          "Size",
+                          "Rank",
+                          "Fill",
+                          "Range",
+                          "Tile",
+                          "GatherV2",
+                          "Gather",
+                          "GatherNd",
+                          "ResizeBilinear",
+                          "ResizeNearestNeighbor",
+                          "SpaceToBatchND",
+                          "BatchToSpaceND",
+                          "DepthToSpace",
+                          "SpaceToDepth",
+                          "BroadcastTo",
+                          "ZerosLike",
+                          "OnesLike",
+                          "OneHot",
+                          "ReverseV2",
+                          "TopKV2",
+                          "Identity",
+                          "IdentityN",
+                          "StopGradient",
+                          "PreventGradient",
+                          "Snapshot",
+                          "ReadVariableOp",
+                          "PlaceholderWithDefault",
+                          "Cast"});
+  put(OpCategory::Elementwise, {"Add",
+                                "AddV2",
+                                "AddN",
+                                "Sub",
+                                "Mul",
+                                "Div",
+                                "RealDiv",
+                                "TruncateDiv",
+                                "FloorDiv",
+                                "FloorMod",
+                                "Maximum",
+                                "Minimum",
+                                "SquaredDifference",
+                                "Pow",
+                                "Square",
+                                "Sqrt",
+                                "Rsqrt",
+                                "Exp",
+                                "Expm1",
+                                "Log",
+                                "Log1p",
+                                "Neg",
+                                "Abs",
+                                "Sign",
+                                "Floor",
+                                "Ceil",
+                                "Round",
+                                "Reciprocal",
+                                "Inv",
+                                "Sin",
+                                "Cos",
+                                "Tan",
+                                "Asin",
+                                "Acos",
+                                "Atan",
+                                "Sinh",
+                                "Cosh",
+                                "Greater",
+                                "GreaterEqual",
+                                "Less",
+                                "LessEqual",
+                                "Equal",
+                                "NotEqual",
+                                "LogicalAnd",
+                                "LogicalOr",
+                                "LogicalNot",
+                                "IsNan",
+                                "IsInf",
+                                "IsFinite",
+                                "Select",
+                                "SelectV2",
+                                "BiasAdd",
+                                "BiasAddV1",
+                                "Sum",
+                                "Mean",
+                                "Max",
+                                "Min",
+                                "Prod",
+                                "All",
+                                "Any",
+                                "ArgMax",
+                                "ArgMin"});
+  put(OpCategory::ControlFlow,
+      {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "If", "StatelessIf",
+       "While", "StatelessWhile", "PartitionedCall", "StatefulPartitionedCall"});
+  return m;
+}
+
 // Named dimensions (batch, sequence) count as 1, so MACs are per item as torchinfo reports them
 // for batch 1; an unknown dimension makes the shape unknown.
 std::optional<std::vector<int64_t>> known_shape(const Graph& graph, int value) {
@@ -182,12 +311,34 @@ int64_t product(const std::vector<int64_t>& dims, std::size_t from = 0) {
   return p;
 }
 
+// TensorFlow's MatMul (transpose_a) and BatchMatMul* (adj_x): each output element sums the
+// inner dimension's products.
+template <typename Input>
+std::optional<int64_t> tensorflow_macs(const Node& node, const Input& input,
+                                       const std::optional<std::vector<int64_t>>& output) {
+  const std::string& op = node.op_type;
+  const auto a = input(0);
+  if (!a || !output) return std::nullopt;
+  if (op == "MatMul") {
+    if (a->size() != 2) return std::nullopt;
+    return product(*output) * (node.attr_int("transpose_a", 0) ? (*a)[0] : (*a)[1]);
+  }
+  if (op == "BatchMatMul" || op == "BatchMatMulV2" || op == "BatchMatMulV3") {
+    if (a->size() < 2) return std::nullopt;
+    return product(*output) * (node.attr_int("adj_x", 0) ? (*a)[a->size() - 2] : a->back());
+  }
+  // The convolutions (Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput, ...) go here, with
+  // their names in counts_macs's tensorflow set.
+  return std::nullopt;
+}
+
 // Multiply-accumulates of the ops that dominate compute.
 std::optional<int64_t> macs_of(const Graph& graph, const Node& node) {
   auto input = [&](std::size_t i) {
     return i < node.inputs.size() ? known_shape(graph, node.inputs[i]) : std::nullopt;
   };
   const auto output = node.outputs.empty() ? std::nullopt : known_shape(graph, node.outputs[0]);
+  if (node.domain == "tensorflow") return tensorflow_macs(node, input, output);
   if (node.domain == "keras") {
     const std::string& op = node.op_type;
     const auto w = input(1);
@@ -245,8 +396,11 @@ std::optional<int64_t> macs_of(const Graph& graph, const Node& node) {
 OpCategory op_category(const std::string& domain, const std::string& op_type) {
   static const CategoryTable onnx = onnx_categories();
   static const CategoryTable keras = keras_categories();
+  static const CategoryTable tensorflow = tensorflow_categories();
   // Every other domain (com.microsoft and the like) names ONNX-style ops.
-  const CategoryTable& table = domain == "keras" ? keras : onnx;
+  const CategoryTable& table = domain == "keras"        ? keras
+                               : domain == "tensorflow" ? tensorflow
+                                                        : onnx;
   auto it = table.find(op_type);
   return it == table.end() ? OpCategory::Other : it->second;
 }
@@ -281,7 +435,13 @@ bool counts_macs(const Node& node) {
       "Dense",           "Conv1D",          "Conv2D",          "Conv3D",
       "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D",
       "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"};
-  return (node.domain == "keras" ? keras : onnx).count(node.op_type) > 0;
+  // TensorFlow's convolutions join the matrix products here once their MACs are counted.
+  static const std::unordered_set<std::string> tensorflow = {"MatMul", "BatchMatMul",
+                                                             "BatchMatMulV2", "BatchMatMulV3"};
+  const auto& ops = node.domain == "keras"        ? keras
+                    : node.domain == "tensorflow" ? tensorflow
+                                                  : onnx;
+  return ops.count(node.op_type) > 0;
 }
 
 const std::vector<std::string>& keras_inference_identities() {

@@ -1,11 +1,12 @@
 #pragma once
 // What layerscope knows about an op beyond running it, in one place for every reader: its colour
 // class (graph drawings, reports) and its multiply-accumulate count (summary). Ops are keyed by
-// domain and type: the ONNX operators (and onnxruntime's com.microsoft fusions), and the Keras
-// layer classes (domain "keras", op = class name) the Keras frontend makes nodes of.
+// domain and type: the ONNX operators (and onnxruntime's com.microsoft fusions), the Keras
+// layer classes (domain "keras", op = class name) the Keras frontend makes nodes of, and the
+// TensorFlow ops (domain "tensorflow", op = the TF op name).
 //
 //   op_category("keras", "Conv2D") == OpCategory::Convolution
-//   std::optional<int64_t> macs = op_macs(graph, node);  // Conv/Gemm/MatMul, Dense/Conv*
+//   std::optional<int64_t> macs = op_macs(graph, node);  // Conv/Gemm/MatMul, Dense/Conv*, MatMul
 #include <layerscope/graph.h>
 
 #include <cstdint>
@@ -31,7 +32,8 @@ OpCategory op_category(const std::string& domain, const std::string& op_type);
 const char* category_name(OpCategory category);  // "convolution", "linear", ...
 
 // Whether the node is an op whose MACs layerscope counts (Conv, ConvTranspose, Gemm, MatMul;
-// Keras Dense and the convolutions: plain, transposed, depthwise, separable).
+// Keras Dense and the convolutions: plain, transposed, depthwise, separable; TensorFlow's MatMul
+// and BatchMatMul*).
 bool counts_macs(const Node& node);
 // Keras layer classes that pass their input through at inference: dropout and noise act only in
 // training, the random augmentations only when training, ActivityRegularization adds a loss. The

@@ -1,4 +1,4 @@
-// The op catalogue: categories by domain, MACs for ONNX and Keras ops.
+// The op catalogue: categories by domain, MACs for ONNX, Keras and TensorFlow ops.
 #include "graph/op_catalog.h"
 
 #include <gtest/gtest.h>
@@ -50,6 +50,83 @@ TEST(OpCatalog, DenseMacsAreOutputsTimesInputs) {
   flatten.op_type = "Flatten";
   EXPECT_FALSE(counts_macs(flatten));
   EXPECT_EQ(op_macs(g, flatten), std::nullopt);
+}
+
+TEST(OpCatalog, TensorFlowOpsHaveTheirCategories) {
+  EXPECT_EQ(op_category("tensorflow", "Conv2D"), OpCategory::Convolution);
+  EXPECT_EQ(op_category("tensorflow", "DepthwiseConv2dNative"), OpCategory::Convolution);
+  EXPECT_EQ(op_category("tensorflow", "MatMul"), OpCategory::Linear);
+  EXPECT_EQ(op_category("tensorflow", "BatchMatMulV2"), OpCategory::Linear);
+  EXPECT_EQ(op_category("tensorflow", "FusedBatchNormV3"), OpCategory::Normalization);
+  EXPECT_EQ(op_category("tensorflow", "Relu6"), OpCategory::Activation);
+  EXPECT_EQ(op_category("tensorflow", "LogSoftmax"), OpCategory::Activation);
+  EXPECT_EQ(op_category("tensorflow", "AvgPool"), OpCategory::Pooling);
+  EXPECT_EQ(op_category("tensorflow", "StridedSlice"), OpCategory::Shape);
+  EXPECT_EQ(op_category("tensorflow", "ReadVariableOp"), OpCategory::Shape);
+  EXPECT_EQ(op_category("tensorflow", "AddV2"), OpCategory::Elementwise);
+  EXPECT_EQ(op_category("tensorflow", "BiasAdd"), OpCategory::Elementwise);
+  EXPECT_EQ(op_category("tensorflow", "Mean"), OpCategory::Elementwise);
+  EXPECT_EQ(op_category("tensorflow", "SelectV2"), OpCategory::Elementwise);
+  EXPECT_EQ(op_category("tensorflow", "StatelessWhile"), OpCategory::ControlFlow);
+  EXPECT_EQ(op_category("tensorflow", "NoOp"), OpCategory::Other);
+  EXPECT_EQ(op_category("tensorflow", "RandomUniform"), OpCategory::Other);
+  // TF's names are not looked up in ONNX's table, nor ONNX's in TF's.
+  EXPECT_EQ(op_category("tensorflow", "Gemm"), OpCategory::Other);
+  EXPECT_EQ(op_category("", "BiasAdd"), OpCategory::Other);
+}
+
+// A graph of one node whose values have the given shapes (-1: the batch dimension).
+struct OneNodeGraph {
+  Graph graph;
+  Node node;
+
+  OneNodeGraph(const std::string& domain, const std::string& op,
+               const std::vector<std::vector<int64_t>>& inputs,
+               const std::vector<int64_t>& output) {
+    node.domain = domain;
+    node.op_type = op;
+    for (const auto& dims : inputs) node.inputs.push_back(add_value(dims));
+    node.outputs.push_back(add_value(output));
+  }
+  int add_value(const std::vector<int64_t>& dims) {
+    Value v;
+    v.name = "v" + std::to_string(graph.values.size());
+    v.shape = StaticShape();
+    for (int64_t d : dims) v.shape->push_back(d < 0 ? Dim{-1, "batch"} : Dim{d, ""});
+    graph.values.push_back(v);
+    return static_cast<int>(graph.values.size()) - 1;
+  }
+  void set_int(const std::string& name, int64_t value) {
+    Attribute a;
+    a.kind = Attribute::Kind::Int;
+    a.i = value;
+    node.attributes[name] = a;
+  }
+  std::optional<int64_t> macs() const { return op_macs(graph, node); }
+};
+
+TEST(OpCatalog, TensorFlowMatMulMacsAreOutputsTimesTheInnerDimension) {
+  OneNodeGraph plain("tensorflow", "MatMul", {{-1, 16}, {16, 12}}, {-1, 12});
+  EXPECT_TRUE(counts_macs(plain.node));
+  EXPECT_EQ(plain.macs(), 12 * 16);
+  // transpose_a: a is [16, batch], the inner dimension its first.
+  OneNodeGraph transposed("tensorflow", "MatMul", {{16, 4}, {16, 12}}, {4, 12});
+  transposed.set_int("transpose_a", 1);
+  EXPECT_EQ(transposed.macs(), 4 * 12 * 16);
+}
+
+TEST(OpCatalog, TensorFlowBatchMatMulMacsCountEveryBatch) {
+  OneNodeGraph batched("tensorflow", "BatchMatMulV2", {{2, 3, 5}, {5, 7}}, {2, 3, 7});
+  EXPECT_EQ(batched.macs(), 2 * 3 * 7 * 5);
+  OneNodeGraph adjoint("tensorflow", "BatchMatMulV2", {{2, 5, 3}, {5, 7}}, {2, 3, 7});
+  adjoint.set_int("adj_x", 1);
+  EXPECT_EQ(adjoint.macs(), 2 * 3 * 7 * 5);
+  // Not counted: an element-wise op, and ONNX's name in the TF domain.
+  OneNodeGraph add("tensorflow", "AddV2", {{2, 3}, {2, 3}}, {2, 3});
+  EXPECT_FALSE(counts_macs(add.node));
+  EXPECT_EQ(add.macs(), std::nullopt);
+  OneNodeGraph gemm("tensorflow", "Gemm", {{2, 3}, {3, 4}}, {2, 4});
+  EXPECT_FALSE(counts_macs(gemm.node));
 }
 
 }  // namespace

@@ -69,7 +69,10 @@ class ConvTest(unittest.TestCase):
              explicit_paddings=[0, 0, 1, 2, 0, 3, 0, 0], **conv)
         g.op("Conv2D", "pointwise", [x, g.const("k1", normal(1, 1, 3, 6))],
              strides=[1, 1, 1, 1], padding="VALID", **conv)
-        self.assertEqual(check_against_oracle(g, {"x": normal(2, 9, 11, 3)}, **TOL), 5)
+        # A TF 1 frozen graph reads its filters through Identity nodes ("kernel/read").
+        read = g.op("Identity", "k3/read", [w3], T=F32)
+        g.op("Conv2D", "read_filter", [x, read], strides=[1, 2, 1, 1], padding="SAME", **conv)
+        self.assertEqual(check_against_oracle(g, {"x": normal(2, 9, 11, 3)}, **TOL), 7)
 
     def test_depthwise(self):
         g = GraphBuilder()
@@ -388,33 +391,56 @@ class SpaceBatchTest(unittest.TestCase):
 
 
 class ErrorTest(unittest.TestCase):
-    """Attributes a kernel cannot honour: `layerscope run` exits 1 with one line naming the node."""
+    """What a kernel cannot honour: `layerscope run` exits 1 with one line naming the node."""
 
-    def run_bad(self, **attrs):
-        g = GraphBuilder()
-        g.op("Conv2D", "block/conv", [g.placeholder("x", F32, [1, 6, 6, 2]),
-                                      g.const("k", normal(3, 3, 2, 2))],
-             T=F32, strides=[1, 1, 1, 1], **attrs)
+    def run_bad(self, g, feeds, node):
         with tempfile.TemporaryDirectory() as tmp:
-            model = g.save_pb(Path(tmp) / "bad.pb")
-            np.save(Path(tmp) / "x.npy", normal(1, 6, 6, 2))
-            proc = subprocess.run([os.environ.get("LAYERSCOPE", "layerscope"), "run", str(model),
-                                   "--input", f"x={Path(tmp) / 'x.npy'}"],
-                                  capture_output=True, text=True, timeout=60)
+            args = [os.environ.get("LAYERSCOPE", "layerscope"), "run",
+                    str(g.save_pb(Path(tmp) / "bad.pb"))]
+            for name, value in feeds.items():
+                np.save(Path(tmp) / f"{name}.npy", value)
+                args += ["--input", f"{name}={Path(tmp) / name}.npy"]
+            proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 1, proc.stderr)
         lines = proc.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertIn("block/conv", lines[0])
+        self.assertIn(f"'{node}'", lines[0])
         return lines[0]
 
+    def bad_conv(self, channels=2, **attrs):
+        g = GraphBuilder()
+        g.op("Conv2D", "block/conv", [g.placeholder("x", F32, [1, 6, 6, channels]),
+                                      g.const("k", normal(3, 3, 2, 2))],
+             T=F32, strides=[1, 1, 1, 1], **attrs)
+        return self.run_bad(g, {"x": normal(1, 6, 6, channels)}, "block/conv")
+
     def test_vect_c_data_format(self):
-        line = self.run_bad(padding="SAME", data_format="NCHW_VECT_C")
+        line = self.bad_conv(padding="SAME", data_format="NCHW_VECT_C")
         self.assertIn("data_format 'NCHW_VECT_C' is not supported; expected NHWC or NCHW", line)
 
     def test_explicit_padding_count(self):
-        line = self.run_bad(padding="EXPLICIT", explicit_paddings=[0, 0, 1, 1, 1, 1])
+        line = self.bad_conv(padding="EXPLICIT", explicit_paddings=[0, 0, 1, 1, 1, 1])
         self.assertIn("6 explicit_paddings; expected 8", line)
 
+    def test_channels_the_filter_cannot_take(self):
+        line = self.bad_conv(channels=3, padding="SAME")
+        self.assertIn("input has 3 channels; the filter takes 2", line)
+
+    def test_resize_with_both_coordinate_modes(self):
+        g = GraphBuilder()
+        g.op("ResizeBilinear", "resize", [g.placeholder("x", F32, [1, 4, 4, 1]),
+                                          g.const("size", np.array([8, 8], np.int32))],
+             T=F32, align_corners=True, half_pixel_centers=True)
+        line = self.run_bad(g, {"x": normal(1, 4, 4, 1)}, "resize")
+        self.assertIn("align_corners and half_pixel_centers are both true", line)
+
+    def test_padding_beyond_memory(self):
+        g = GraphBuilder()
+        g.op("Pad", "pad", [g.placeholder("x", F32, [2, 3]),
+                            g.const("p", np.array([[0, 2 ** 40], [0, 2 ** 40]], np.int64))],
+             T=F32, Tpaddings=np.int64)
+        line = self.run_bad(g, {"x": normal(2, 3)}, "pad")
+        self.assertIn("bytes of this machine's memory", line)
 
 if __name__ == "__main__":
     unittest.main()

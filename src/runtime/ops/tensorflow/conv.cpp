@@ -4,6 +4,8 @@
 // NHWC run as ATen's channels_last views (tf_window.h), never copied to another layout. Filters
 // (spatial..., in, out) become ATen's (out, in, spatial...) once at load when they are constants.
 #include "runtime/ops/tensorflow/image_format.h"
+#include "runtime/ops/tensorflow/int_inputs.h"
+#include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 #include "runtime/ops/tf_window.h"
 #include "runtime/registry.h"
@@ -94,7 +96,7 @@ std::string channels_problem(int64_t channels, int64_t filter_in, bool depthwise
 // (filter (spatial..., C, multiplier)).
 KernelFactory forward_conv(std::size_t spatial_rank, bool depthwise) {
   return [spatial_rank, depthwise](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 2, "input, filter");
+    tf::require_inputs(init, 2, "input, filter");
     const ConvWindow w(init, spatial_rank, spatial_rank == 2);
     const Filter filter(init, 1, spatial_rank,
                         depthwise ? depthwise_filter_to_aten : filter_to_aten);
@@ -170,13 +172,14 @@ at::Tensor transposed(const at::Tensor& y, const at::Tensor& weight, const std::
 // out), out_backprop.
 KernelFactory backprop_input(std::size_t spatial_rank) {
   return [spatial_rank](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 3, "input_sizes, filter, out_backprop");
+    tf::require_inputs(init, 3, "input_sizes, filter, out_backprop");
     const ConvWindow w(init, spatial_rank, spatial_rank == 2);
     // The forward weight (out, in / groups, k...) is also the transposed one (in_T, out_T / groups,
     // k...).
     const Filter filter(init, 1, spatial_rank, filter_to_aten);
     const at::Tensor constant_sizes = init.constant_input(0);
-    return [w, filter, spatial_rank, constant_sizes](KernelContext& ctx) -> Tensors {
+    const std::string where = init.where();
+    return [w, filter, spatial_rank, constant_sizes, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& dy = ctx.inputs[2];
       w.format.check_rank(dy, "out_backprop");
       const ForwardInput forward =
@@ -195,6 +198,9 @@ KernelFactory backprop_input(std::size_t spatial_rank) {
         if (!problem.empty()) throw Error("input_sizes: " + problem);
         groups = forward.channels / filter_in;
       }
+      std::vector<int64_t> dims{y.size(0), filter_in * groups};
+      dims.insert(dims.end(), in.begin(), in.end());
+      tf::check_fits_in_memory(dims, type, "the output", where);
       const std::vector<int64_t> kernel = kernel_of(shape, spatial_rank);
       const WindowPads pads = w.padding.resolve(in, kernel, w.strides, w.dilations);
       for (std::size_t i = 0; i < spatial_rank; ++i) {

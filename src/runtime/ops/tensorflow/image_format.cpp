@@ -129,10 +129,4 @@ WindowPads Padding::resolve(const std::vector<int64_t>& input_spatial,
   return no_pads(kernel.size());
 }
 
-void expect_inputs(const KernelInit& init, std::size_t count, const std::string& names) {
-  if (init.input_count() != count)
-    fail(init, "has " + std::to_string(init.input_count()) + " inputs; expected " +
-                   std::to_string(count) + " (" + names + ")");
-}
-
 }  // namespace layerscope::runtime::tf

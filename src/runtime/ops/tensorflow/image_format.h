@@ -64,7 +64,4 @@ class Padding {
   WindowPads explicit_;
 };
 
-// Fails naming the node unless it has `count` data inputs, listing them (`names`).
-void expect_inputs(const KernelInit& init, std::size_t count, const std::string& names);
-
 }  // namespace layerscope::runtime::tf

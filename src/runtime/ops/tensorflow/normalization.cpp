@@ -9,6 +9,7 @@
 //     blended by exponential_avg_factor), reserve_space_1 / 2 the batch's mean and biased variance.
 // reserve_space_3 is TF's CPU placeholder: a scalar 0.
 #include "runtime/ops/tensorflow/image_format.h"
+#include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 #include "runtime/registry.h"
 
@@ -141,7 +142,7 @@ KernelFactory training(std::size_t outputs, double epsilon, double factor, Chann
 
 KernelFactory fused_batch_norm(std::size_t outputs) {
   return [outputs](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 5, "x, scale, offset, mean, variance");
+    tf::require_inputs(init, 5, "x, scale, offset, mean, variance");
     const ChannelLayout layout = read_layout(init);
     const double epsilon = init.node.attr_float("epsilon", 1e-4);
     const double factor = init.node.attr_float("exponential_avg_factor", 1.0);

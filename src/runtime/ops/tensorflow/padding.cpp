@@ -1,7 +1,8 @@
 // Kernels of TensorFlow's padding ops: Pad (zeros), PadV2 (constant_values), MirrorPad (REFLECT:
 // the edge not repeated, SYMMETRIC: repeated). paddings is an int32/int64 [rank, 2] tensor of
 // (before, after) pairs, read once at load when it is a constant. Any element type.
-#include "runtime/ops/tensorflow/image_format.h"
+#include "runtime/ops/tensorflow/int_inputs.h"
+#include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 #include "runtime/registry.h"
 
@@ -64,11 +65,12 @@ at::Tensor constant_pad(const at::Tensor& x, const Pairs& pairs, const at::Scala
 KernelFactory pad(bool with_value) {
   return [with_value](const KernelInit& init) -> Kernel {
     if (with_value)
-      tf::expect_inputs(init, 3, "input, paddings, constant_values");
+      tf::require_inputs(init, 3, "input, paddings, constant_values");
     else
-      tf::expect_inputs(init, 2, "input, paddings");
+      tf::require_inputs(init, 2, "input, paddings");
     const PaddingsInput paddings(init);
-    return [paddings, with_value](KernelContext& ctx) -> Tensors {
+    const std::string where = init.where();
+    return [paddings, with_value, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs[0];
       at::Scalar value = 0;
       if (with_value) {
@@ -77,7 +79,12 @@ KernelFactory pad(bool with_value) {
           throw Error("constant_values has shape " + c10::str(v.sizes()) + "; expected a scalar");
         value = v.reshape({}).item();
       }
-      return {constant_pad(x, paddings.get(ctx), value)};
+      const Pairs pairs = paddings.get(ctx);
+      std::vector<int64_t> dims;
+      for (int64_t a = 0; a < x.dim(); ++a)
+        dims.push_back(x.size(a) + pairs[a].first + pairs[a].second);
+      tf::check_fits_in_memory(dims, x.scalar_type(), "the output", where);
+      return {constant_pad(x, pairs, value)};
     };
   };
 }
@@ -96,7 +103,7 @@ at::Tensor mirror_indices(int64_t n, int64_t before, int64_t after, int64_t offs
 // up to the axis length).
 KernelFactory mirror_pad() {
   return [](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 2, "input, paddings");
+    tf::require_inputs(init, 2, "input, paddings");
     const std::string mode = init.node.attr_string("mode", "");
     if (mode != "REFLECT" && mode != "SYMMETRIC")
       fail(init, "mode '" + mode + "' is not supported; expected REFLECT or SYMMETRIC");

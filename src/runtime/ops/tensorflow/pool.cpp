@@ -2,6 +2,7 @@
 // as inputs), AvgPool (SAME leaves the padding out of each average), MaxPool3D and AvgPool3D, in
 // the node's data_format; NHWC images run as ATen's channels_last views (tf_window.h).
 #include "runtime/ops/tensorflow/image_format.h"
+#include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 #include "runtime/ops/tf_window.h"
 #include "runtime/registry.h"
@@ -50,7 +51,7 @@ struct PoolWindow {
 // MaxPool, AvgPool, MaxPool3D, AvgPool3D: ksize and strides attributes.
 KernelFactory pooling(std::size_t spatial_rank, PoolFn fn, bool allow_explicit) {
   return [spatial_rank, fn, allow_explicit](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 1, "input");
+    tf::require_inputs(init, 1, "input");
     const PoolWindow w(init, spatial_rank, true, allow_explicit);
     return [w, fn](KernelContext& ctx) -> Tensors {
       return {w.pool(ctx.inputs[0], w.ksize, w.strides, fn)};
@@ -61,7 +62,7 @@ KernelFactory pooling(std::size_t spatial_rank, PoolFn fn, bool allow_explicit) 
 // MaxPoolV2: inputs input, ksize, strides (int32 vectors in the format's order).
 KernelFactory max_pool_v2() {
   return [](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 3, "input, ksize, strides");
+    tf::require_inputs(init, 3, "input, ksize, strides");
     const PoolWindow w(init, 2, false, false);
     std::optional<std::vector<int64_t>> ksize, strides;
     if (const at::Tensor k = init.constant_input(1); k.defined())

@@ -10,7 +10,8 @@
 //     half away from zero) or floor, at most in - 1 (and at least 0 with half_pixel_centers);
 //     the result keeps the images' type.
 // Each output row and column is then a gather of the input's (index_select on the NHWC tensor).
-#include "runtime/ops/tensorflow/image_format.h"
+#include "runtime/ops/tensorflow/int_inputs.h"
+#include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 #include "runtime/registry.h"
 
@@ -96,13 +97,16 @@ std::pair<int64_t, int64_t> output_size(const at::Tensor& images, const at::Tens
 template <typename Resize>
 KernelFactory resize_kernel(Resize resize) {
   return [resize](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 2, "images, size");
+    tf::require_inputs(init, 2, "images, size");
     const ResizeMode mode = read_mode(init);
     const at::Tensor constant_size = init.constant_input(1);
-    return [resize, mode, constant_size](KernelContext& ctx) -> Tensors {
+    const std::string where = init.where();
+    return [resize, mode, constant_size, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& images = ctx.inputs[0];
       const auto [height, width] =
           output_size(images, constant_size.defined() ? constant_size : ctx.inputs[1]);
+      tf::check_fits_in_memory({images.size(0), height, width, images.size(3)}, at::kFloat,
+                               "the output", where);
       return {resize(images, height, width, mode)};
     };
   };

@@ -7,6 +7,8 @@
 //     transposed image, as TF's GPU kernels do): the depth splits as (block row, block column,
 //     channel).
 #include "runtime/ops/tensorflow/image_format.h"
+#include "runtime/ops/tensorflow/int_inputs.h"
+#include "runtime/ops/tensorflow/tf_checks.h"
 #include "runtime/ops/tensorflow/tf_ops.h"
 #include "runtime/registry.h"
 
@@ -30,11 +32,13 @@ std::string list_text(const std::vector<int64_t>& values) {
 struct Blocks {
   std::vector<int64_t> shape;       // M block sizes
   std::vector<int64_t> begin, end;  // M paddings or crops
+  std::string where;                // the node, for errors
 };
 
 Blocks read_blocks(const at::Tensor& x, const at::Tensor& block_shape, const at::Tensor& amounts,
-                   const char* amounts_name) {
+                   const char* amounts_name, const std::string& where) {
   Blocks b;
+  b.where = where;
   b.shape = to_int64_vector(block_shape);
   const int64_t m = static_cast<int64_t>(b.shape.size());
   if (block_shape.dim() != 1 || m < 1 || m >= x.dim())
@@ -57,6 +61,9 @@ Blocks read_blocks(const at::Tensor& x, const at::Tensor& block_shape, const at:
 
 at::Tensor space_to_batch(const at::Tensor& x, const Blocks& b) {
   const int64_t m = static_cast<int64_t>(b.shape.size());
+  std::vector<int64_t> dims = x.sizes().vec();
+  for (int64_t i = 0; i < m; ++i) dims[1 + i] += b.begin[i] + b.end[i];
+  tf::check_fits_in_memory(dims, x.scalar_type(), "the padded input", b.where);
   std::vector<int64_t> spec(2 * (x.dim() - 1 - m), 0);  // constant_pad_nd: last axis first
   for (int64_t i = m; i-- > 0;) {
     spec.push_back(b.begin[i]);
@@ -124,10 +131,11 @@ using BlockFn = at::Tensor (*)(const at::Tensor&, const Blocks&);
 // SpaceToBatchND / BatchToSpaceND: inputs input, block_shape, paddings or crops.
 KernelFactory nd_kernel(BlockFn fn, const char* amounts_name) {
   return [fn, amounts_name](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 3, std::string("input, block_shape, ") + amounts_name);
-    return [fn, amounts_name](KernelContext& ctx) -> Tensors {
+    tf::require_inputs(init, 3, std::string("input, block_shape, ") + amounts_name);
+    const std::string where = init.where();
+    return [fn, amounts_name, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs[0];
-      return {fn(x, read_blocks(x, ctx.inputs[1], ctx.inputs[2], amounts_name))};
+      return {fn(x, read_blocks(x, ctx.inputs[1], ctx.inputs[2], amounts_name, where))};
     };
   };
 }
@@ -135,15 +143,16 @@ KernelFactory nd_kernel(BlockFn fn, const char* amounts_name) {
 // SpaceToBatch / BatchToSpace: inputs input (rank 4), paddings or crops; attribute block_size.
 KernelFactory v1_kernel(BlockFn fn, const char* amounts_name) {
   return [fn, amounts_name](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 2, std::string("input, ") + amounts_name);
+    tf::require_inputs(init, 2, std::string("input, ") + amounts_name);
     const int64_t block = init.node.attr_int("block_size", 0);
     if (block < 2) fail(init, "block_size " + std::to_string(block) + " must be at least 2");
     const at::Tensor block_shape = at::full({2}, block, at::kLong);
-    return [fn, amounts_name, block_shape](KernelContext& ctx) -> Tensors {
+    const std::string where = init.where();
+    return [fn, amounts_name, block_shape, where](KernelContext& ctx) -> Tensors {
       const at::Tensor& x = ctx.inputs[0];
       if (x.dim() != 4)
         throw Error("input has shape " + c10::str(x.sizes()) + "; expected rank 4 (NHWC)");
-      return {fn(x, read_blocks(x, block_shape, ctx.inputs[1], amounts_name))};
+      return {fn(x, read_blocks(x, block_shape, ctx.inputs[1], amounts_name, where))};
     };
   };
 }
@@ -171,7 +180,7 @@ at::Tensor space_to_depth(const at::Tensor& x, int64_t b) {
 
 KernelFactory depth_kernel(at::Tensor (*fn)(const at::Tensor&, int64_t)) {
   return [fn](const KernelInit& init) -> Kernel {
-    tf::expect_inputs(init, 1, "input");
+    tf::require_inputs(init, 1, "input");
     const tf::ImageFormat format = tf::read_format(init, 2);
     const int64_t block = init.node.attr_int("block_size", 0);
     if (block < 2) fail(init, "block_size " + std::to_string(block) + " must be at least 2");

@@ -313,7 +313,7 @@ int64_t product(const std::vector<int64_t>& dims, std::size_t from = 0) {
 }
 
 // TensorFlow's MatMul (transpose_a) and BatchMatMul* (adj_x): each output element sums the
-// inner dimension's products.
+// inner dimension's products; the convolutions: each output element sums a filter window.
 template <typename Input>
 std::optional<int64_t> tensorflow_macs(const Node& node, const Input& input,
                                        const std::optional<std::vector<int64_t>>& output) {
@@ -328,8 +328,22 @@ std::optional<int64_t> tensorflow_macs(const Node& node, const Input& input,
     if (a->size() < 2) return std::nullopt;
     return product(*output) * (node.attr_int("adj_x", 0) ? (*a)[a->size() - 2] : a->back());
   }
-  // The convolutions (Conv2D, DepthwiseConv2dNative, Conv2DBackpropInput, ...) go here, with
-  // their names in counts_macs's tensorflow set.
+  // The convolutions' filters are (spatial..., in, out), depthwise ones (spatial..., C,
+  // multiplier).
+  const auto w = input(1);
+  if (!w || w->size() < 3 || w->back() == 0) return std::nullopt;
+  // Conv2D/3D: each output element sums the filter's elements over one output channel.
+  if (op == "Conv2D" || op == "Conv3D") return product(*output) * (product(*w) / w->back());
+  // Transposed (input 0 is input_sizes): each out_backprop element meets the filter's
+  // (spatial..., in) for its channel.
+  if (op == "Conv2DBackpropInput" || op == "Conv3DBackpropInputV2") {
+    const auto dy = input(2);
+    return dy ? std::optional<int64_t>(product(*dy) * (product(*w) / w->back())) : std::nullopt;
+  }
+  // Depthwise: each output element sums its spatial window.
+  const int64_t mid_channels = w->back() * (*w)[w->size() - 2];
+  if (op == "DepthwiseConv2dNative" && mid_channels > 0)
+    return product(*output) * (product(*w) / mid_channels);
   return std::nullopt;
 }
 
@@ -436,9 +450,9 @@ bool counts_macs(const Node& node) {
       "Dense",           "Conv1D",          "Conv2D",          "Conv3D",
       "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D",
       "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"};
-  // TensorFlow's convolutions join the matrix products here once their MACs are counted.
-  static const std::unordered_set<std::string> tensorflow = {"MatMul", "BatchMatMul",
-                                                             "BatchMatMulV2", "BatchMatMulV3"};
+  static const std::unordered_set<std::string> tensorflow = {
+      "MatMul", "BatchMatMul",           "BatchMatMulV2",       "BatchMatMulV3",        "Conv2D",
+      "Conv3D", "DepthwiseConv2dNative", "Conv2DBackpropInput", "Conv3DBackpropInputV2"};
   const auto& ops = node.domain == "keras"        ? keras
                     : node.domain == "tensorflow" ? tensorflow
                                                   : onnx;

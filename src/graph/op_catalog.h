@@ -32,8 +32,8 @@ OpCategory op_category(const std::string& domain, const std::string& op_type);
 const char* category_name(OpCategory category);  // "convolution", "linear", ...
 
 // Whether the node is an op whose MACs layerscope counts (Conv, ConvTranspose, Gemm, MatMul;
-// Keras Dense and the convolutions: plain, transposed, depthwise, separable; TensorFlow's MatMul
-// and BatchMatMul*).
+// Keras Dense and the convolutions: plain, transposed, depthwise, separable; TensorFlow's MatMul,
+// BatchMatMul*, Conv2D/3D, DepthwiseConv2dNative and Conv2D/3D backprop-input convolutions).
 bool counts_macs(const Node& node);
 // Keras layer classes that pass their input through at inference: dropout and noise act only in
 // training, the random augmentations only when training, ActivityRegularization adds a loss. The

@@ -47,6 +47,12 @@ const OpRegistry& OpRegistry::instance() {
     register_tf_concat_split_ops(r);
     register_tf_slicing_ops(r);
     register_tf_gather_ops(r);
+    register_tf_conv_ops(r);
+    register_tf_pool_ops(r);
+    register_tf_normalization_ops(r);
+    register_tf_padding_ops(r);
+    register_tf_resize_ops(r);
+    register_tf_space_batch_ops(r);
     return r;
   }();
   return registry;

@@ -87,5 +87,11 @@ void register_tf_fill_ops(OpRegistry& registry);
 void register_tf_concat_split_ops(OpRegistry& registry);
 void register_tf_slicing_ops(OpRegistry& registry);
 void register_tf_gather_ops(OpRegistry& registry);
+void register_tf_conv_ops(OpRegistry& registry);
+void register_tf_pool_ops(OpRegistry& registry);
+void register_tf_normalization_ops(OpRegistry& registry);
+void register_tf_padding_ops(OpRegistry& registry);
+void register_tf_resize_ops(OpRegistry& registry);
+void register_tf_space_batch_ops(OpRegistry& registry);
 
 }  // namespace layerscope::runtime

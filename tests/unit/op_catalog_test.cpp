@@ -129,5 +129,27 @@ TEST(OpCatalog, TensorFlowBatchMatMulMacsCountEveryBatch) {
   EXPECT_FALSE(counts_macs(gemm.node));
 }
 
+TEST(OpCatalog, TensorFlowConvolutionMacsSumAFilterWindowPerOutput) {
+  // Conv2D, NHWC 8x8x3 -> 4x4x16, filter 3x3x3x16: each output sums 3 * 3 * 3 products.
+  OneNodeGraph conv("tensorflow", "Conv2D", {{-1, 8, 8, 3}, {3, 3, 3, 16}}, {-1, 4, 4, 16});
+  EXPECT_TRUE(counts_macs(conv.node));
+  EXPECT_EQ(conv.macs(), 4 * 4 * 16 * 27);
+  // Grouped (the input has twice the filter's channels): still the filter's window per output.
+  OneNodeGraph grouped("tensorflow", "Conv2D", {{1, 8, 8, 6}, {3, 3, 3, 16}}, {1, 8, 8, 16});
+  EXPECT_EQ(grouped.macs(), 8 * 8 * 16 * 27);
+  // Depthwise, 3x3 over 3 channels times 2: each output sums its 3x3 window.
+  OneNodeGraph dw("tensorflow", "DepthwiseConv2dNative", {{1, 8, 8, 3}, {3, 3, 3, 2}},
+                  {1, 8, 8, 6});
+  EXPECT_EQ(dw.macs(), 8 * 8 * 6 * 9);
+  // Conv2DBackpropInput (input_sizes, filter 3x3x4x16, out_backprop 4x4x16): each out_backprop
+  // element meets 3 * 3 * 4 filter values.
+  OneNodeGraph bp("tensorflow", "Conv2DBackpropInput", {{4}, {3, 3, 4, 16}, {1, 4, 4, 16}},
+                  {1, 8, 8, 4});
+  EXPECT_TRUE(counts_macs(bp.node));
+  EXPECT_EQ(bp.macs(), 4 * 4 * 16 * 36);
+  OneNodeGraph conv3d("tensorflow", "Conv3D", {{1, 4, 4, 4, 2}, {2, 2, 2, 2, 5}}, {1, 3, 3, 3, 5});
+  EXPECT_EQ(conv3d.macs(), 27 * 5 * 16);
+}
+
 }  // namespace
 }  // namespace layerscope

@@ -25,36 +25,14 @@ at::Tensor as_float32(const at::Tensor& x) {
 
 // A Keras kernel (k1..kr, a, b) as ATen's (b, a, k1..kr), 1-D ones lifted to (b, a, 1, k).
 at::Tensor aten_weight(const at::Tensor& kernel) {
-  const int64_t r = kernel.dim() - 2;
-  std::vector<int64_t> order{r + 1, r};
-  for (int64_t i = 0; i < r; ++i) order.push_back(i);
-  at::Tensor w = kernel.permute(order);
-  if (r == 1) w = w.unsqueeze(2);
-  return w.contiguous();
+  const at::Tensor w = filter_to_aten(kernel);
+  return kernel.dim() == 3 ? w.unsqueeze(2) : w;
 }
 
-// A depthwise kernel (k..., C, multiplier) as a grouped convolution's (C * multiplier, 1, k...):
-// output channel c * multiplier + m, TensorFlow's order.
+// A depthwise kernel (k..., C, multiplier) as a grouped convolution's (C * multiplier, 1, k...).
 at::Tensor depthwise_weight(const at::Tensor& kernel) {
-  std::vector<int64_t> shape(kernel.sizes().begin(), kernel.sizes().end() - 2);
-  shape.push_back(1);
-  shape.push_back(kernel.size(-2) * kernel.size(-1));
-  return aten_weight(kernel.reshape(shape));
-}
-
-// A forward convolution of a channels-first view. ATen 1.13's at::convolution sends batch-1
-// convolutions of small images (3x3 kernels below 20480 input values, 1x1 ones on one thread) to
-// im2col + BLAS, several times slower than MKL-DNN, which also takes channels_last views as they
-// are: float32 goes to MKL-DNN directly (with the plain weight: a packed one would turn
-// channels_last off), as the ONNX Conv kernel does.
-at::Tensor forward_convolution(const at::Tensor& x, const at::Tensor& weight,
-                               const at::Tensor& bias, at::IntArrayRef strides,
-                               at::IntArrayRef pads, at::IntArrayRef dilation, int64_t groups) {
-  if (at::hasMKLDNN() && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat)
-    return at::mkldnn_convolution(x, weight, bias, pads, strides, dilation, groups);
-  const std::vector<int64_t> no_output_padding(strides.size(), 0);
-  return at::convolution(x, weight, bias, strides, pads, dilation, false, no_output_padding,
-                         groups);
+  const at::Tensor w = depthwise_filter_to_aten(kernel);
+  return kernel.dim() == 3 ? w.unsqueeze(2) : w;
 }
 
 // The window of a forward convolution, read once at load.
@@ -76,14 +54,11 @@ struct ConvWindow {
   at::Tensor convolve(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                       int64_t groups) const {
     const std::size_t r = kernel.size();
-    const keras::Pads pads =
-        keras::tf_pads(padding, keras::keras_spatial(x), kernel, strides, dilation);
-    // ATen pads both sides alike; TensorFlow's odd 'same' totals and 'causal' are padded here.
-    const bool explicit_pads = !pads.symmetric();
-    const at::Tensor input = explicit_pads ? keras::pad_keras_image(x, pads.begin, pads.end, 0) : x;
-    const std::vector<int64_t> aten_pads = explicit_pads ? std::vector<int64_t>(r, 0) : pads.begin;
-    return forward_convolution(channels_first(input), weight, bias, lifted(strides, r, 1),
-                               lifted(aten_pads, r, 0), lifted(dilation, r, 1), groups);
+    const at::Tensor input = channels_first(x);
+    const std::vector<int64_t> k = lifted(kernel, r, 1), s = lifted(strides, r, 1),
+                               d = lifted(dilation, r, 1);
+    return convolve_padded(input, weight, bias, s, keras::keras_pads(padding, input, k, s, d), d,
+                           groups);
   }
 };
 

@@ -4,8 +4,6 @@
 #include "runtime/ops/keras/keras_ops.h"
 #include "runtime/registry.h"
 
-#include <limits>
-
 namespace layerscope::runtime {
 namespace {
 
@@ -29,37 +27,22 @@ struct PoolWindow {
   std::size_t rank() const { return pool.size(); }
 };
 
-// ATen's pooling over a channels-first view with symmetric padding `pads`.
-at::Tensor max_pool(const at::Tensor& x, const PoolWindow& w, const std::vector<int64_t>& pads) {
+// A pooling (tf_max_pool or tf_avg_pool) of a Keras image with the layer's window; 1-D layers
+// pool over a unit height.
+template <typename Pool>
+at::Tensor pool_image(const at::Tensor& x, const PoolWindow& w, Pool pool) {
   const std::size_t r = w.rank();
+  const at::Tensor input = channels_first(x);
   const std::vector<int64_t> k = lifted(w.pool, r, 1), s = lifted(w.strides, r, 1),
-                             p = lifted(pads, r, 0), d(k.size(), 1);
-  return k.size() == 3 ? at::max_pool3d(x, k, s, p, d) : at::max_pool2d(x, k, s, p, d);
-}
-
-at::Tensor avg_pool(const at::Tensor& x, const PoolWindow& w, const std::vector<int64_t>& pads,
-                    bool count_include_pad) {
-  const std::size_t r = w.rank();
-  const std::vector<int64_t> k = lifted(w.pool, r, 1), s = lifted(w.strides, r, 1),
-                             p = lifted(pads, r, 0);
-  return k.size() == 3 ? at::avg_pool3d(x, k, s, p, false, count_include_pad)
-                       : at::avg_pool2d(x, k, s, p, false, count_include_pad);
+                             ones(k.size(), 1);
+  return keras_layout(pool(input, k, s, keras::keras_pads(w.padding, input, k, s, ones)), x.dim());
 }
 
 KernelFactory max_pooling() {
   return [](const KernelInit& init) -> Kernel {
     const PoolWindow w(init);
     return [w](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float(ctx.inputs[0]);
-      const std::vector<int64_t> ones(w.rank(), 1);
-      const keras::Pads pads =
-          keras::tf_pads(w.padding, keras::keras_spatial(x), w.pool, w.strides, ones);
-      if (pads.symmetric())  // ATen's own padding never wins a max
-        return {keras_layout(max_pool(channels_first(x), w, pads.begin), x.dim())};
-      const at::Tensor padded =
-          keras::pad_keras_image(x, pads.begin, pads.end, -std::numeric_limits<double>::infinity());
-      const std::vector<int64_t> none(w.rank(), 0);
-      return {keras_layout(max_pool(channels_first(padded), w, none), x.dim())};
+      return {pool_image(as_float(ctx.inputs[0]), w, tf_max_pool)};
     };
   };
 }
@@ -68,23 +51,7 @@ KernelFactory average_pooling() {
   return [](const KernelInit& init) -> Kernel {
     const PoolWindow w(init);
     return [w](KernelContext& ctx) -> Tensors {
-      const at::Tensor x = as_float(ctx.inputs[0]);
-      const std::vector<int64_t> spatial = keras::keras_spatial(x), ones(w.rank(), 1);
-      const keras::Pads pads = keras::tf_pads(w.padding, spatial, w.pool, w.strides, ones);
-      if (pads.symmetric())
-        return {keras_layout(avg_pool(channels_first(x), w, pads.begin, false), x.dim())};
-      // Asymmetric padding is explicit zeros, which ATen would count: the sums are divided by
-      // each window's count of input values instead, the same average pool of a ones mask.
-      const std::vector<int64_t> none(w.rank(), 0);
-      const at::Tensor sums = avg_pool(
-          channels_first(keras::pad_keras_image(x, pads.begin, pads.end, 0)), w, none, true);
-      std::vector<int64_t> mask_shape{1};
-      mask_shape.insert(mask_shape.end(), spatial.begin(), spatial.end());
-      mask_shape.push_back(1);
-      const at::Tensor mask =
-          keras::pad_keras_image(at::ones(mask_shape, x.options()), pads.begin, pads.end, 0);
-      const at::Tensor counts = avg_pool(channels_first(mask), w, none, true);
-      return {keras_layout(sums / counts, x.dim())};
+      return {pool_image(as_float(ctx.inputs[0]), w, tf_avg_pool)};
     };
   };
 }

@@ -17,11 +17,13 @@ namespace layerscope::runtime::tf {
 // numpy's name of an ATen type: "float32", "int64", "bool".
 inline std::string type_name(at::ScalarType type) { return dtype_name(to_dtype(type)); }
 
-// Fails naming the node unless it has exactly `count` data inputs (a malformed graph otherwise).
-inline void require_inputs(const KernelInit& init, std::size_t count) {
+// Fails naming the node unless it has exactly `count` data inputs (a malformed graph otherwise);
+// `names` lists them for the message ("input, filter").
+inline void require_inputs(const KernelInit& init, std::size_t count,
+                           const std::string& names = "") {
   if (init.input_count() != count)
     fail(init, "has " + std::to_string(init.input_count()) + " inputs; expected " +
-                   std::to_string(count));
+                   std::to_string(count) + (names.empty() ? "" : " (" + names + ")"));
 }
 
 // The ATen type a type attribute names, or `fallback` when the node lacks it; fails naming the

@@ -16,8 +16,10 @@ packages=(
   libfftw3-dev  # FFTW (fftw3f) for the FFT-accelerated t-SNE repulsion
   libdeflate-dev  # the feature-map PNGs `log` writes for every layer: ~2x zlib's speed at level 1
   libhdf5-dev libzip-dev  # Keras .h5 files and .keras archives
+  libsnappy-dev  # snappy-compressed blocks of TensorFlow checkpoint indexes
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-pil python3-h5py
+  python3-snappy  # the SavedModel tests compress checkpoint index blocks as TensorFlow may
   hyperfine time chromium
 )
 

@@ -2,6 +2,7 @@
 
 #include <layerscope/error.h>
 
+#include "io/crc32c.h"
 #include "tensorboard/proto/event.pb.h"
 #include "tensorboard/record_writer.h"
 
@@ -95,12 +96,12 @@ RecordFile read_records(const std::string& path) {
     if (left < 12) break;
     const char* p = bytes.data() + at;
     const uint64_t length = get_le(p, 8);
-    if (mask_crc(crc32c(p, 8)) != get_le(p + 8, 4))
+    if (io::mask_crc(io::crc32c(p, 8)) != get_le(p + 8, 4))
       throw Error("corrupt event file '" + path + "': bad length CRC at byte " +
                   std::to_string(at));
     if (left < 16 || length > left - 16) break;
     const char* data = p + 12;
-    if (mask_crc(crc32c(data, length)) != get_le(data + length, 4))
+    if (io::mask_crc(io::crc32c(data, length)) != get_le(data + length, 4))
       throw Error("corrupt event file '" + path + "': bad data CRC in the record at byte " +
                   std::to_string(at));
     file.records.emplace_back(data, length);

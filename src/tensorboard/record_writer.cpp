@@ -1,6 +1,7 @@
-// TFRecord framing with masked CRC32C; the CRC uses SSE4.2's crc32 instruction where the CPU has it
-// (chosen once, at run time) and a byte table elsewhere.
+// TFRecord framing with masked CRC32C (io/crc32c.h), and the unbuffered file writer.
 #include "tensorboard/record_writer.h"
+
+#include "io/crc32c.h"
 
 #include <layerscope/error.h>
 
@@ -8,31 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <nmmintrin.h>
-#define LAYERSCOPE_CRC32C_X86 1
-#endif
-
 namespace layerscope::tensorboard {
 namespace {
-
-constexpr uint32_t kCastagnoliReflected = 0x82f63b78u;
-
-constexpr std::array<uint32_t, 256> make_crc_table() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (c >> 1) ^ kCastagnoliReflected : c >> 1;
-    table[i] = c;
-  }
-  return table;
-}
-constexpr std::array<uint32_t, 256> kCrcTable = make_crc_table();
 
 void put_le32(char* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (8 * i));
@@ -45,68 +27,11 @@ std::string os_error() { return std::strerror(errno); }
 
 }  // namespace
 
-uint32_t crc32c_portable(const void* data, std::size_t size) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  uint32_t c = 0xffffffffu;
-  for (std::size_t i = 0; i < size; ++i) c = kCrcTable[(c ^ p[i]) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
-
-#ifdef LAYERSCOPE_CRC32C_X86
-bool crc32c_hardware_available() {
-  static const bool available = __builtin_cpu_supports("sse4.2");
-  return available;
-}
-
-__attribute__((target("sse4.2"))) uint32_t crc32c_hardware(const void* data, std::size_t size) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t c = 0xffffffffu;
-#if defined(__x86_64__)
-  for (; size >= 8; size -= 8, p += 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    c = _mm_crc32_u64(c, word);
-  }
-#endif
-  auto c32 = static_cast<uint32_t>(c);
-  for (; size > 0; --size, ++p) c32 = _mm_crc32_u8(c32, *p);
-  return c32 ^ 0xffffffffu;
-}
-#else
-bool crc32c_hardware_available() { return false; }
-uint32_t crc32c_hardware(const void* data, std::size_t size) { return crc32c_portable(data, size); }
-#endif
-
-uint32_t crc32c(const void* data, std::size_t size) {
-  return crc32c_hardware_available() ? crc32c_hardware(data, size) : crc32c_portable(data, size);
-}
-
-uint32_t mask_crc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
-
-uint32_t unmask_crc(uint32_t masked) {
-  const uint32_t rotated = masked - 0xa282ead8u;
-  return (rotated >> 17) | (rotated << 15);
-}
-
-#ifdef LAYERSCOPE_CRC32C_X86
-// Both CRCs in one call, so that a small record pays for one call into SSE4.2 code, not two.
-__attribute__((target("sse4.2"))) RecordFrame record_frame_hardware(std::string_view data) {
-  RecordFrame frame;
-  put_le64(frame.header, data.size());
-  put_le32(frame.header + 8, mask_crc(crc32c_hardware(frame.header, 8)));
-  put_le32(frame.footer, mask_crc(crc32c_hardware(data.data(), data.size())));
-  return frame;
-}
-#endif
-
 RecordFrame record_frame(std::string_view data) {
-#ifdef LAYERSCOPE_CRC32C_X86
-  if (crc32c_hardware_available()) return record_frame_hardware(data);
-#endif
   RecordFrame frame;
   put_le64(frame.header, data.size());
-  put_le32(frame.header + 8, mask_crc(crc32c(frame.header, 8)));
-  put_le32(frame.footer, mask_crc(crc32c(data.data(), data.size())));
+  put_le32(frame.header + 8, io::mask_crc(io::crc32c(frame.header, 8)));
+  put_le32(frame.footer, io::mask_crc(io::crc32c(data.data(), data.size())));
   return frame;
 }
 

@@ -4,8 +4,7 @@
 //   uint64 length (little endian) | uint32 masked_crc32c(length bytes) | data | uint32
 //   masked_crc32c(data)
 //
-// with masked_crc(c) = ((c >> 15) | (c << 17)) + 0xa282ead8 (mod 2^32), all little endian. CRC32C
-// is the Castagnoli polynomial (reflected 0x82f63b78), initial value and final xor 0xffffffff.
+// with masked_crc32c as io/crc32c.h defines it, all little endian.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -13,16 +12,6 @@
 #include <string_view>
 
 namespace layerscope::tensorboard {
-
-// CRC32C of `size` bytes; uses the CPU's crc32 instruction (SSE4.2) when it has one.
-uint32_t crc32c(const void* data, std::size_t size);
-// The two implementations behind crc32c(), for tests and benchmarks.
-uint32_t crc32c_portable(const void* data, std::size_t size);  // table, one byte per step
-bool crc32c_hardware_available();
-uint32_t crc32c_hardware(const void* data, std::size_t size);  // only if available
-
-uint32_t mask_crc(uint32_t crc);
-uint32_t unmask_crc(uint32_t masked);
 
 // `data` framed as one record: 8 + 4 + data.size() + 4 bytes.
 std::string frame_record(std::string_view data);

@@ -1,6 +1,7 @@
 // SummaryWriter, TFRecord framing and the event reader, checked against the public formats: the
 // expected bytes are assembled here from the TFRecord layout and protobuf's wire format, not with
 // the library's own encoder.
+#include "io/crc32c.h"
 #include "model_builder.h"
 #include "tensorboard/event_reader.h"
 #include "tensorboard/histogram.h"
@@ -174,20 +175,31 @@ void expect_known_crc32c_vectors(uint32_t (*crc)(const void*, std::size_t)) {
           << "offset " << offset << " length " << n;
 }
 
-TEST(Crc32c, TableMatchesKnownVectors) { expect_known_crc32c_vectors(tb::crc32c_portable); }
+TEST(Crc32c, TableMatchesKnownVectors) { expect_known_crc32c_vectors(io::crc32c_portable); }
 
 TEST(Crc32c, HardwareMatchesKnownVectors) {
-  if (!tb::crc32c_hardware_available()) GTEST_SKIP() << "no SSE4.2 crc32 instruction";
-  expect_known_crc32c_vectors(tb::crc32c_hardware);
+  if (!io::crc32c_hardware_available()) GTEST_SKIP() << "no SSE4.2 crc32 instruction";
+  expect_known_crc32c_vectors(io::crc32c_hardware);
 }
 
-TEST(Crc32c, DispatchMatchesKnownVectors) { expect_known_crc32c_vectors(tb::crc32c); }
+TEST(Crc32c, DispatchMatchesKnownVectors) { expect_known_crc32c_vectors(io::crc32c); }
+
+TEST(Crc32c, ExtendContinuesACrcOverMoreBytes) {
+  const std::string data = "The quick brown fox jumps over the lazy dog";
+  EXPECT_EQ(io::crc32c_extend(0, data.data(), data.size()), io::crc32c(data.data(), data.size()));
+  for (std::size_t split : {0, 1, 7, 20, 43}) {
+    const uint32_t head = io::crc32c(data.data(), split);
+    EXPECT_EQ(io::crc32c_extend(head, data.data() + split, data.size() - split),
+              reference_crc32c(data))
+        << "split at " << split;
+  }
+}
 
 TEST(Crc32c, MaskIsTensorFlowsAndUnmasks) {
-  EXPECT_EQ(tb::mask_crc(0), 0xa282ead8u);
-  EXPECT_EQ(tb::mask_crc(0xE3069283u), reference_mask(0xE3069283u));
+  EXPECT_EQ(io::mask_crc(0), 0xa282ead8u);
+  EXPECT_EQ(io::mask_crc(0xE3069283u), reference_mask(0xE3069283u));
   for (uint32_t c : {0u, 1u, 0x8000u, 0xE3069283u, 0xffffffffu})
-    EXPECT_EQ(tb::unmask_crc(tb::mask_crc(c)), c);
+    EXPECT_EQ(io::unmask_crc(io::mask_crc(c)), c);
 }
 
 TEST(Record, FramingIsThePublicLayout) {

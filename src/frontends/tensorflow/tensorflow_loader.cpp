@@ -4,6 +4,7 @@
 #include <layerscope/tensorflow.h>
 
 #include "frontends/tensorflow/graph_builder.h"
+#include "frontends/tensorflow/saved_model_loader.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
@@ -11,14 +12,11 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace layerscope {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -74,9 +72,8 @@ class FirstError : public google::protobuf::io::ErrorCollector {
 }  // namespace
 
 bool looks_like_tensorflow(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return fs::exists(fs::path(path) / "saved_model.pb", ec);
-  if (fs::path(path).filename() == "saved_model.pb") return true;
+  // A directory is a SavedModel or nothing layerscope reads: its loader says which is missing.
+  if (tensorflow_frontend::is_saved_model_path(path)) return true;
   std::ifstream in(path, std::ios::binary);
   char head[64] = {};
   in.read(head, sizeof head);
@@ -88,9 +85,8 @@ bool looks_like_tensorflow(const std::string& path) {
 }
 
 Model load_tensorflow(const std::string& path, const TensorFlowLoadOptions& options) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec) || fs::path(path).filename() == "saved_model.pb")
-    throw Error("'" + path + "': SavedModel directories are not read yet");
+  if (tensorflow_frontend::is_saved_model_path(path))
+    return tensorflow_frontend::load_saved_model(path, options.signature);
   const ::tensorflow::GraphDef def = parse_graph_def(read_file(path), path);
   tensorflow_frontend::FlatGraph flat;
   flat.graph_def = &def;
